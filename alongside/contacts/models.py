@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from alongside.taxonomy import ACTIVITY_BY_CODE, FUNCTION_FIELDS, Initiation, KeyFunction, Modality, Outcome
+
+MAX_DURATION_MINUTES = 8 * 60
+
+
+class Contact(models.Model):
+    """One touchpoint between a supporter and a participant, in the context of an enrolment.
+
+    The four key functions are four boolean columns so that coverage is one aggregate query; the finer
+    activities are codes from taxonomy.ACTIVITIES. Only reached contacts deliver functions.
+    """
+
+    participant = models.ForeignKey("people.Participant", on_delete=models.PROTECT, related_name="contacts")
+    enrollment = models.ForeignKey("programs.Enrollment", on_delete=models.PROTECT, related_name="contacts")
+    supporter = models.ForeignKey(
+        "people.Supporter", null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    occurred_at = models.DateTimeField()
+    modality = models.CharField(max_length=30, choices=Modality.choices, default=Modality.PHONE_CALL)
+    initiated_by = models.CharField(max_length=20, choices=Initiation.choices, default=Initiation.PROACTIVE)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.REACHED)
+    duration_minutes = models.PositiveSmallIntegerField(default=0)
+    fn_daily_management = models.BooleanField(default=False)
+    fn_social_emotional = models.BooleanField(default=False)
+    fn_linkage = models.BooleanField(default=False)
+    fn_ongoing = models.BooleanField(default=False)
+    activities = models.JSONField(default=list, blank=True)
+    topics = models.CharField(max_length=300, blank=True)
+    note = models.TextField(blank=True)
+    next_contact_due = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["participant", "-occurred_at"]),
+            models.Index(fields=["enrollment", "-occurred_at"]),
+            models.Index(fields=["supporter", "-occurred_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__lte=MAX_DURATION_MINUTES), name="contact_duration_in_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_modality_display()} with {self.participant} on {self.occurred_at:%Y-%m-%d}"
+
+    @property
+    def functions(self) -> list[str]:
+        return [code for code, field in FUNCTION_FIELDS.items() if getattr(self, field)]
+
+    @property
+    def function_labels(self) -> list[str]:
+        return [KeyFunction(code).label for code in self.functions]
+
+    @property
+    def activity_labels(self) -> list[str]:
+        return [ACTIVITY_BY_CODE[c].label for c in self.activities if c in ACTIVITY_BY_CODE]
+
+    @property
+    def was_reached(self) -> bool:
+        return self.outcome == Outcome.REACHED
