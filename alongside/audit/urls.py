@@ -1,2 +1,6 @@
+from django.urls import path
+
+from alongside.audit import views
+
 app_name = "audit"
-urlpatterns: list = []
+urlpatterns = [path("access-log/", views.access_log, name="access_log")]

@@ -1,2 +1,8 @@
+from django.urls import path
+
+from alongside.contacts import views
+
 app_name = "contacts"
-urlpatterns: list = []
+urlpatterns = [
+    path("log/<int:participant_id>/", views.log, name="log"),
+]

@@ -87,6 +87,11 @@ class Participant(models.Model):
         labels = dict(Condition.choices)
         return [labels.get(code, code) for code in self.conditions]
 
+    @property
+    def best_time_labels(self) -> list[str]:
+        labels = dict(BestTime.choices)
+        return [labels.get(code, code) for code in self.best_times]
+
     def age_on(self, day: date) -> int | None:
         if self.date_of_birth is None:
             return None

@@ -4,7 +4,14 @@ from django.conf import settings
 from django.db import models
 
 from alongside.accounts.models import Organization
-from alongside.taxonomy import LANGUAGE_NAMES, MODEL_DESCRIPTIONS, Condition, KeyFunction, PeerSupportModel
+from alongside.taxonomy import (
+    ACTIVITY_BY_CODE,
+    LANGUAGE_NAMES,
+    MODEL_DESCRIPTIONS,
+    Condition,
+    KeyFunction,
+    PeerSupportModel,
+)
 
 
 class Program(models.Model):
@@ -56,7 +63,14 @@ class Program(models.Model):
 
     @property
     def functions_with_activities(self) -> list[tuple[str, str, list[str]]]:
-        return [(f.value, f.label, self.activities_for(f.value)) for f in KeyFunction]
+        return [
+            (
+                f.value,
+                f.label,
+                [ACTIVITY_BY_CODE[c].label for c in self.activities_for(f.value) if c in ACTIVITY_BY_CODE],
+            )
+            for f in KeyFunction
+        ]
 
 
 class ProgramModel(models.Model):
@@ -128,6 +142,9 @@ class Enrollment(models.Model):
 
     def allowed_next_statuses(self) -> list[str]:
         return [s for s in EnrollmentStatus.values if s in ALLOWED_TRANSITIONS[self.status]]
+
+    def allowed_next_choices(self) -> list[tuple[str, str]]:
+        return [(s, EnrollmentStatus(s).label) for s in self.allowed_next_statuses()]
 
 
 class EnrollmentTransition(models.Model):

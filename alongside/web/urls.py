@@ -1,2 +1,8 @@
-app_name = "web"
-urlpatterns: list = []
+from django.urls import path
+
+from alongside.web import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+]

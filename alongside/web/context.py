@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from alongside.accounts.models import Role, User
+from alongside.people.access import can_manage, can_read_access_log, can_see_aggregates, is_organization_wide
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The menu, from the same access rules the views enforce."""
+    user = request.user
+    if not isinstance(user, User):
+        return {"nav": []}
+    items: list[tuple[str, str]] = []
+    if user.role == Role.SUPPORTER:
+        items.append(("My caseload", reverse("people:caseload")))
+    if user.role == Role.PARTICIPANT:
+        items.append(("My record", reverse("people:me")))
+    if is_organization_wide(user) or user.role == Role.PROFESSIONAL:
+        items.append(("Participants", reverse("people:participants")))
+    if can_see_aggregates(user):
+        items.append(("Programs", reverse("programs:overview")))
+    if is_organization_wide(user):
+        items.append(("Supporters", reverse("people:supporters")))
+    if is_organization_wide(user) or user.role in (Role.PROFESSIONAL, Role.SUPPORTER):
+        items.append(("Concerns", reverse("safety:concerns")))
+    if can_read_access_log(user):
+        items.append(("Access log", reverse("audit:access_log")))
+    return {"nav": items, "can_manage": can_manage(user)}
