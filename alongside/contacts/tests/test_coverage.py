@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
-from alongside.contacts.models import Contact
 from alongside.contacts.queries import function_coverage
-from alongside.programs.models import EnrollmentStatus, Program
-from alongside.taxonomy import FUNCTION_FIELDS, KeyFunction, Outcome
+from alongside.programs.models import Program
+from alongside.taxonomy import Outcome
+from alongside.testing.coverage import independent_coverage
 from alongside.testing.world import World, make_contact, make_enrollment, make_participant
 
 pytestmark = pytest.mark.django_db
-
-
-def independent_coverage(program: Program, days: int) -> dict[str, tuple[int, int]]:
-    """Counted by walking every contact in Python: (participants covered, active participants)."""
-    since = timezone.now() - timedelta(days=days)
-    active = {e.pk for e in program.enrollments.all() if e.status == EnrollmentStatus.ACTIVE}
-    covered: dict[str, set[int]] = {f.value: set() for f in KeyFunction}
-    for contact in Contact.objects.all():
-        if contact.enrollment_id in active and contact.outcome == Outcome.REACHED and contact.occurred_at > since:
-            for function, column in FUNCTION_FIELDS.items():
-                if getattr(contact, column):
-                    covered[function].add(contact.enrollment_id)
-    return {f: (len(ids), len(active)) for f, ids in covered.items()}
 
 
 def test_it_matches_an_independent_count(world: World) -> None:
