@@ -29,11 +29,16 @@ NEXT_CONTACT_CHOICES = [
 DURATION_CHOICES = [("5", "5 min"), ("10", "10 min"), ("15", "15 min"), ("30", "30 min"), ("60", "1 hour")]
 
 
+class EnrollmentChoiceField(forms.ModelChoiceField[Enrollment]):
+    def label_from_instance(self, obj: Enrollment) -> str:
+        return obj.program.name
+
+
 class ContactForm(forms.Form):
     """The quick contact log. Defaults make the commonest case (a reached, proactive phone call) one
     tap per function plus Save; everything else is folded away but one tap from view."""
 
-    enrollment = forms.ModelChoiceField(queryset=Enrollment.objects.none(), label="Program", empty_label=None)
+    enrollment = EnrollmentChoiceField(queryset=Enrollment.objects.none(), label="Program", empty_label=None)
     modality = forms.ChoiceField(choices=Modality.choices, initial=Modality.PHONE_CALL, widget=ChipsSingle, label="How")
     outcome = forms.ChoiceField(choices=Outcome.choices, initial=Outcome.REACHED, widget=ChipsSingle)
     functions = forms.MultipleChoiceField(
@@ -84,7 +89,6 @@ class ContactForm(forms.Form):
         field = self.fields["enrollment"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = enrollments
-        field.label_from_instance = lambda e: e.program.name
         if not self.is_bound:
             self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0, microsecond=0))
             first = enrollments.first()

@@ -89,6 +89,11 @@ class ProgramForm(forms.Form):
         }
 
 
+class SupporterChoiceField(forms.ModelMultipleChoiceField[Supporter]):
+    def label_from_instance(self, obj: Supporter) -> str:
+        return f"{obj} · {obj.get_kind_display()} · {', '.join(obj.language_names)}"
+
+
 class EnrollForm(forms.Form):
     program = forms.ModelChoiceField(queryset=Program.objects.none())
     status = forms.ChoiceField(
@@ -101,7 +106,7 @@ class EnrollForm(forms.Form):
     enrolled_on = forms.DateField(
         widget=forms.DateInput(attrs={"type": "date"}), required=False, help_text="Blank: today."
     )
-    supporters = forms.ModelMultipleChoiceField(
+    supporters = SupporterChoiceField(
         queryset=Supporter.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -117,4 +122,3 @@ class EnrollForm(forms.Form):
         assert isinstance(supporter_field, forms.ModelMultipleChoiceField)
         program_field.queryset = programs
         supporter_field.queryset = supporters
-        supporter_field.label_from_instance = lambda s: f"{s} · {s.get_kind_display()} · {', '.join(s.language_names)}"

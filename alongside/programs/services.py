@@ -41,7 +41,7 @@ def check_program_fields(data: dict[str, Any], organization: Organization, progr
         errors["name"] = ["A program needs a name."]
     elif (
         Program.objects.filter(organization=organization, name__iexact=name)
-        .exclude(pk=program.pk if program else None)
+        .exclude(pk=program.pk if program else 0)
         .exists()
     ):
         errors["name"] = ["This organization already has a program with that name."]

@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 
 from alongside.accounts.models import Role
 
-HOME_BY_ROLE = {
+HOME_BY_ROLE: dict[str, str] = {
     Role.SUPPORTER: "people:caseload",
     Role.PARTICIPANT: "people:me",
     Role.SUPERVISOR: "safety:concerns",

@@ -33,7 +33,7 @@ def form_data(world: World, **overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def post(client: Client, world: World, **overrides: Any):  # type: ignore[no-untyped-def]
+def post(client: Client, world: World, **overrides: Any) -> Any:
     return client.post(reverse("contacts:log", args=[world.paul.pk]), form_data(world, **overrides))
 
 
@@ -72,7 +72,7 @@ def test_a_contact_with_a_concern_reaches_the_supervisors_home(world: World, cli
     assert "BP 168/104 twice this week." in client.get(reverse("safety:concerns")).content.decode()
 
 
-BAD_INPUT = {
+BAD_INPUT: dict[str, tuple[Any, str]] = {
     "unknown modality": ({"modality": "carrier_pigeon"}, "modality"),
     "unknown function": ({"functions": ["astrology"]}, "functions"),
     "duration out of range": ({"duration_minutes": "900"}, "duration_minutes"),

@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def page(live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def page(live_server) -> Iterator[object]:
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         if os.environ.get("CI"):
             pytest.fail(f"CI must have Chromium at {CHROMIUM}")
@@ -46,7 +46,7 @@ def page(live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
 
 def test_supporter_logs_a_phone_call_with_two_functions_and_sees_it_on_the_timeline(
     world: World, live_server, page
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill(world.sofia.user.username)
