@@ -181,6 +181,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # One schema name per shared choice set (several fields use each; spectacular would guess names).
+    "ENUM_NAME_OVERRIDES": {
+        "EnrollmentStatusEnum": "alongside.programs.models.EnrollmentStatus",
+        "ConsentKindEnum": "alongside.people.models.ConsentKind",
+        "SupporterKindEnum": "alongside.people.models.SupporterKind",
+        "ConcernTierEnum": "alongside.taxonomy.ConcernTier",
+        "ConditionEnum": "alongside.taxonomy.Condition",
+        "LanguageEnum": "alongside.taxonomy.LANGUAGE_CHOICES",
+    },
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
