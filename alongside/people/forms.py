@@ -51,20 +51,27 @@ class ParticipantForm(forms.Form):
         help_text="Recorded with your name and the time for every consent that changes.",
     )
 
+    editing = False
+
     @classmethod
     def for_participant(cls, participant: Participant, data: Any = None) -> ParticipantForm:
         initial = {name: getattr(participant, name) for name in cls.base_fields if hasattr(participant, name)}
-        return cls(data=data, initial=initial)
+        form = cls(data=data, initial=initial)
+        form.editing = True
+        return form
 
     def fields_for_service(self) -> dict[str, Any]:
         skip = {*CONSENT_FIELDS.values(), "consent_method"}
         return {k: v for k, v in self.cleaned_data.items() if k not in skip}
 
     def consent_changes(self) -> list[ConsentChange]:
+        """A new participant: every consent, refusals too. An edit: only the boxes the user changed, so
+        saving other details never adds consent history nobody decided."""
         method = self.cleaned_data["consent_method"]
         return [
             ConsentChange(kind=kind, granted=bool(self.cleaned_data[field]), method=method)
             for kind, field in CONSENT_FIELDS.items()
+            if not self.editing or field in self.changed_data
         ]
 
 

@@ -240,7 +240,13 @@ def create_supporter(
         errors["first_name"] = ["A first name is required."]
     if password:
         try:
-            validate_password(password)
+            # With the would-be user, so a password resembling the username, name or email is refused too.
+            validate_password(
+                password,
+                User(
+                    username=username.strip(), first_name=first_name.strip(), last_name=last_name.strip(), email=email
+                ),
+            )
         except ValidationError as error:
             errors["password"] = list(error.messages)
     try:

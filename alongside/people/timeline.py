@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Exists, OuterRef, Q
+
 from alongside.accounts.models import User
 from alongside.people.models import ConsentRecord, Participant
 
@@ -41,7 +43,18 @@ def timeline_for(participant: Participant, viewer: User, limit: int = 100) -> li
 
 
 def _consent_events(participant: Participant, viewer: User, limit: int) -> list[TimelineEvent]:
-    records = ConsentRecord.objects.filter(participant=participant).select_related("recorded_by")[:limit]
+    # A "no" only withdraws consent that was given before; a first "no" (at intake) is "not given".
+    granted_before = ConsentRecord.objects.filter(
+        Q(recorded_at__lt=OuterRef("recorded_at")) | Q(recorded_at=OuterRef("recorded_at"), pk__lt=OuterRef("pk")),
+        participant=OuterRef("participant"),
+        kind=OuterRef("kind"),
+        granted=True,
+    )
+    records = (
+        ConsentRecord.objects.filter(participant=participant)
+        .annotate(was_granted=Exists(granted_before))
+        .select_related("recorded_by")[:limit]
+    )
     return [TimelineEvent(at=r.recorded_at, kind="consent", obj=r) for r in records]
 
 

@@ -58,13 +58,9 @@ def acknowledge_concern(by: User, concern: Concern, note: str = "") -> Concern:
     """Marks the concern as seen by a human. Acknowledging twice keeps the first acknowledgement."""
     concern = Concern.objects.select_for_update().get(pk=concern.pk)
     if concern.acknowledged_at is not None:
-        raise ValidationError(
-            {
-                "concern": [
-                    f"Already acknowledged by {concern.acknowledged_by} at {concern.acknowledged_at:%Y-%m-%d %H:%M}."
-                ]
-            }
-        )
+        by_whom = concern.acknowledged_by.display_name if concern.acknowledged_by else "someone"
+        at = timezone.localtime(concern.acknowledged_at)
+        raise ValidationError({"concern": [f"Already acknowledged by {by_whom} at {at:%Y-%m-%d %H:%M}."]})
     concern.acknowledged_by = by
     concern.acknowledged_at = timezone.now()
     concern.acknowledgement_note = note.strip()[:300]

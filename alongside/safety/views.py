@@ -57,14 +57,19 @@ def acknowledge(request: HttpRequest, concern_id: int) -> HttpResponse:
     concern = access.concerns_visible_to(user).filter(pk=concern_id).first()
     if concern is None:
         raise Http404("No such concern.")
+    problem = ""
     try:
         concern = acknowledge_concern(user, concern, request.POST.get("note", ""))
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        problem = " ".join(error.messages)
     if request.htmx:  # type: ignore[attr-defined]
+        # The fragment shows who acknowledged it (the first acknowledgement, if someone was quicker).
         concern.refresh_from_db()
         return render(request, "safety/_acknowledged.html", {"concern": concern})
-    messages.success(request, "Acknowledged.")
+    if problem:
+        messages.error(request, problem)
+    else:
+        messages.success(request, "Acknowledged.")
     return redirect("safety:concerns")
 
 
