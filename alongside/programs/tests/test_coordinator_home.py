@@ -39,6 +39,7 @@ def test_function_coverage_on_the_page_equals_an_independent_count(world: World,
         for days in (30, 90):
             for function, (covered, active) in independent_coverage(program, days).items():
                 assert shown[(function, days)] == covered, (program.name, function, days)
+                assert f"Function coverage of {active} active participant" in page
     # 6 active in the telephone program: 2 of them got social and emotional support in 30 days = 33%.
     assert "33% <span" in page.split(f'data-program="{world.telephone.pk}"', 1)[1]
 
