@@ -43,7 +43,7 @@ def ensure_environment() -> None:
     print("Creating .venv from requirements/dev.txt (pinned, hashed) ...", flush=True)
     if not PYTHON.exists():
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
-    run(PYTHON, "-m", "pip", "install", "--quiet", "--require-hashes", "--no-deps", "-r", LOCK)
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--quiet", "--require-hashes", "--no-deps", "-r", LOCK)
     STAMP.write_text(wanted)
 
 
@@ -69,7 +69,8 @@ def up() -> None:
 
 def test(extra: list[str]) -> None:
     ensure_environment()
-    run(PYTHON, "-m", "pytest", *extra)
+    # Both cores by default; any arguments (a file, -k, -x) run as given, in one process.
+    run(PYTHON, "-m", "pytest", *(extra or ["-n", "auto"]))
 
 
 def lint() -> None:
