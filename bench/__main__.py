@@ -1,0 +1,20 @@
+"""python -m bench [--participants N] [--output docs/benchmarks.md]"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import django
+
+
+def run() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alongside.settings")
+    django.setup()
+    from bench.harness import main
+
+    return main(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(run())

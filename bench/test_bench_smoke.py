@@ -1,0 +1,43 @@
+"""The benchmark harness at a tiny size: every operation measured, query counts that do not grow with the
+data, and a report that keeps the other engines' tables. No timing assertions."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.dataset import DatasetSize, build_dataset
+from bench.harness import operations, results_table, run_benchmarks, update_report
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_measures_every_operation_with_the_same_query_count_at_two_sizes() -> None:
+    small = build_dataset(DatasetSize(participants=30, supporters=4, contacts_per_participant=5), seed=1)
+    large = build_dataset(DatasetSize(participants=60, supporters=6, contacts_per_participant=10), seed=2)
+
+    small_results = run_benchmarks(small, repeat=2)
+    large_results = run_benchmarks(large, repeat=2)
+
+    assert [r.operation for r in small_results] == list(operations(small))
+    assert len(small_results) == 5
+    assert [r.queries for r in small_results] == [r.queries for r in large_results]
+    assert all(1 <= r.queries <= 10 for r in small_results)
+    assert all(0 <= r.median_ms <= r.p95_ms for r in small_results)
+    assert large.contacts > small.contacts > 0 and large.big_caseload > 0
+
+
+def test_the_report_keeps_the_other_engines_table() -> None:
+    dataset = build_dataset(DatasetSize(participants=50, supporters=4, contacts_per_participant=3))
+    results = run_benchmarks(dataset, repeat=1)
+    sqlite_table = results_table(results, "SQLite 3", dataset, dataset.organization.created_at.date())
+
+    report = update_report("", "sqlite", sqlite_table)
+    report = update_report(report, "postgresql", "| postgres table |")
+    report = update_report(report, "sqlite", "| newer sqlite table |")
+
+    assert report.startswith("# Benchmarks")
+    assert "| postgres table |" in report and "| newer sqlite table |" in report
+    assert sqlite_table not in report
+    assert report.count("<!-- bench:sqlite -->") == 1
+    for result in results:
+        assert result.operation in sqlite_table
