@@ -110,7 +110,7 @@ class EnrollForm(forms.Form):
         queryset=Supporter.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="The first one ticked (in list order) is the primary supporter; change it later with “Assign a supporter”.",
+        help_text="The first ticked, in list order, is the primary supporter (changeable later).",
     )
     reason = forms.CharField(max_length=300, required=False, label="Note (e.g. who referred them)")
 
