@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from alongside.testing.api import ApiFor, api_client_for
 from alongside.testing.world import World, build_world
 
 
@@ -26,3 +27,8 @@ def _fresh_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def api() -> ApiFor:
+    return api_client_for

@@ -3,36 +3,20 @@ saves nothing, no edits after the fact, bounded queries."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from alongside.accounts.models import User
 from alongside.audit.models import AccessLogEntry
 from alongside.contacts.models import Contact
 from alongside.safety.models import Concern
+from alongside.testing.api import ApiFor
 from alongside.testing.world import World, make_contact, make_enrollment, make_participant
 
 pytestmark = pytest.mark.django_db
 
-ApiFor = Callable[[User], APIClient]
 URL = "/api/v1/contacts/"
-
-
-@pytest.fixture
-def api() -> ApiFor:
-    cache.clear()  # throttling counts live in the cache
-
-    def client_for(user: User) -> APIClient:
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-
-    return client_for
 
 
 @pytest.fixture

@@ -3,36 +3,21 @@ through people.services with consent history, bad input saves nothing, bounded q
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from django.core.cache import cache
 from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from alongside.accounts.models import User
 from alongside.audit.models import AccessLogEntry
 from alongside.people.models import ConsentRecord, Participant
 from alongside.people.services import ConsentChange, record_consent
+from alongside.testing.api import ApiFor
 from alongside.testing.world import PASSWORD, World, make_enrollment, make_participant
 
 pytestmark = pytest.mark.django_db
 
-ApiFor = Callable[[User], APIClient]
 URL = "/api/v1/participants/"
-
-
-@pytest.fixture
-def api() -> ApiFor:
-    cache.clear()  # throttling counts live in the cache
-
-    def client_for(user: User) -> APIClient:
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-
-    return client_for
 
 
 def listed(response) -> set[str]:

@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from django.core.cache import cache
-from rest_framework.test import APIClient
 
 from alongside.accounts.models import Role, User
 from alongside.people.models import Supporter
+from alongside.testing.api import ApiFor
 from alongside.testing.world import World, make_supporter, make_user
 
 pytestmark = pytest.mark.django_db
 
-ApiFor = Callable[[User], APIClient]
 URL = "/api/v1/supporters/"
-
-
-@pytest.fixture
-def api() -> ApiFor:
-    cache.clear()  # throttling counts live in the cache
-
-    def client_for(user: User) -> APIClient:
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-
-    return client_for
 
 
 def listed(response) -> set[str]:

@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from alongside.accounts.models import User
 from alongside.programs.models import Program
 from alongside.taxonomy import default_activities
+from alongside.testing.api import ApiFor
 from alongside.testing.world import World, make_program
 
 pytestmark = pytest.mark.django_db
 
-ApiFor = Callable[[User], APIClient]
 URL = "/api/v1/programs/"
-
-
-@pytest.fixture
-def api() -> ApiFor:
-    cache.clear()  # throttling counts live in the cache
-
-    def client_for(user: User) -> APIClient:
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-
-    return client_for
 
 
 def names(response) -> set[str]:
