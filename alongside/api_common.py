@@ -116,8 +116,11 @@ class ParticipantRecordViewSet(viewsets.GenericViewSet[_M]):
     one insert (audit.services.log_access), after the scoped fetch succeeded.
     """
 
+    # The attribute of each row that holds the participant's id ("pk" for participants themselves).
+    participant_id_attribute = "participant_id"
+
     def participant_ids(self, rows: Sequence[_M]) -> list[int]:
-        raise NotImplementedError
+        return [getattr(row, self.participant_id_attribute) for row in rows]
 
     def log_participant_access(self, rows: Sequence[_M]) -> None:
         log_access(self.request.user, self.participant_ids(rows), AccessChannel.API, self.request.path)

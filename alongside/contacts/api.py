@@ -6,7 +6,6 @@ DELETE); a correction is a new contact with a note.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import django_filters
@@ -159,9 +158,6 @@ class ContactViewSet(ParticipantRecordViewSet[Contact]):
         return contacts_visible_to(self.request.user).select_related(
             "participant", "enrollment", "supporter__user", "recorded_by", "concern"
         )
-
-    def participant_ids(self, rows: Sequence[Contact]) -> list[int]:
-        return [c.participant_id for c in rows]
 
     @extend_schema(
         summary="Log a contact",

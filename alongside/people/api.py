@@ -4,7 +4,6 @@ Every response that shows a participant writes the access log."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import django_filters
@@ -177,8 +176,7 @@ class ParticipantViewSet(ParticipantRecordViewSet[Participant]):
             Prefetch("consent_records", queryset=ConsentRecord.objects.select_related("recorded_by"))
         )
 
-    def participant_ids(self, rows: Sequence[Participant]) -> list[int]:
-        return [p.pk for p in rows]
+    participant_id_attribute = "pk"
 
     @extend_schema(
         summary="Add a participant", request=ParticipantInputSerializer, responses={201: ParticipantSerializer}

@@ -3,7 +3,6 @@ render. Reads are scoped like the pages; writes are for administrators and coord
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import django_filters
@@ -282,9 +281,6 @@ class EnrollmentViewSet(ParticipantRecordViewSet[Enrollment]):
                 Prefetch("transitions", queryset=EnrollmentTransition.objects.select_related("changed_by")),
             )
         )
-
-    def participant_ids(self, rows: Sequence[Enrollment]) -> list[int]:
-        return [e.participant_id for e in rows]
 
     @extend_schema(
         summary="Enrol a participant", request=EnrollmentInputSerializer, responses={201: EnrollmentSerializer}
