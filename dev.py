@@ -5,7 +5,7 @@
     python3 dev.py test    run the whole test suite (extra args go to pytest)
     python3 dev.py lint    ruff (lint + format check) and mypy
     python3 dev.py bench   run the benchmark harness in bench/
-    python3 dev.py lock    re-resolve requirements/*.in into the hashed lock files
+    python3 dev.py lock    re-resolve requirements*.in into the hashed lock files
 
 The virtualenv is rebuilt whenever the lock file changes (a hash of it is kept in .venv).
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-LOCK = ROOT / "requirements" / "dev.txt"
+LOCK = ROOT / "requirements-dev.txt"
 STAMP = VENV / ".lock-hash"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
@@ -40,7 +40,7 @@ def ensure_environment() -> None:
     wanted = hashlib.sha256(LOCK.read_bytes()).hexdigest()
     if PYTHON.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
         return
-    print("Creating .venv from requirements/dev.txt (pinned, hashed) ...", flush=True)
+    print("Creating .venv from requirements-dev.txt (pinned, hashed) ...", flush=True)
     if not PYTHON.exists():
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
     run(PYTHON, "-m", "pip", "install", "--quiet", "--quiet", "--require-hashes", "--no-deps", "-r", LOCK)
@@ -88,9 +88,9 @@ def bench(extra: list[str]) -> None:
 def lock() -> None:
     ensure_environment()
     run(PYTHON, "-m", "pip", "install", "--quiet", "pip-tools")
-    common = ["--quiet", "--strip-extras", "--generate-hashes", "--allow-unsafe"]
-    run(PYTHON, "-m", "piptools", "compile", *common, "-o", "requirements/base.txt", "requirements/base.in")
-    run(PYTHON, "-m", "piptools", "compile", *common, "-o", "requirements/dev.txt", "requirements/dev.in")
+    common = ["--quiet", "--strip-extras", "--generate-hashes", "--allow-unsafe", "--no-emit-index-url"]
+    run(PYTHON, "-m", "piptools", "compile", *common, "-o", "requirements.txt", "requirements.in")
+    run(PYTHON, "-m", "piptools", "compile", *common, "-o", "requirements-dev.txt", "requirements-dev.in")
 
 
 def main(argv: list[str]) -> None:
