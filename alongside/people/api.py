@@ -37,6 +37,8 @@ from alongside.people.models import (
     TrainingStatus,
 )
 from alongside.people.services import (
+    CONSENT_FIELDS,
+    PARTICIPANT_FIELDS,
     ConsentChange,
     create_participant,
     create_supporter,
@@ -72,22 +74,9 @@ class ParticipantSerializer(serializers.ModelSerializer[Participant]):
         model = Participant
         fields = [
             "id",
-            "preferred_name",
-            "family_name",
             "full_name",
-            "date_of_birth",
-            "gender",
-            "preferred_language",
-            "conditions",
-            "phone",
-            "email",
-            "locality",
-            "timezone",
-            "best_times",
-            "best_times_note",
-            "consent_contact",
-            "consent_texts",
-            "consent_data_sharing",
+            *PARTICIPANT_FIELDS,
+            *CONSENT_FIELDS.values(),
             "consent_history",
             "created_at",
             "updated_at",

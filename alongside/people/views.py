@@ -7,10 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from alongside.accounts.models import Role, User
+from alongside.accounts.models import Role
 from alongside.audit.models import AccessChannel
 from alongside.audit.services import log_access
 from alongside.contacts.queries import caseload as caseload_query
@@ -25,25 +25,15 @@ from alongside.programs.models import CASELOAD_STATUSES, EnrollmentStatus
 from alongside.programs.services import organization_of
 from alongside.taxonomy import KeyFunction
 from alongside.web.forms import add_service_errors
-
-
-def _staff(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise Http404("Not available to your role.")
+from alongside.web.guards import current_user, require
 
 
 @login_required
 def caseload(request: HttpRequest) -> HttpResponse:
     """Supporter home: everyone I support, with last contact, next contact due and open concerns."""
-    user = _staff(request)
+    user = current_user(request)
     supporter = Supporter.objects.filter(user=user).first()
-    _require(supporter is not None)
+    require(supporter is not None)
     assert supporter is not None
     rows = list(caseload_query(supporter))
     return render(
@@ -55,8 +45,8 @@ def caseload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def participant_list(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
-    _require(access.is_organization_wide(user) or user.role == Role.PROFESSIONAL)
+    user = current_user(request)
+    require(access.is_organization_wide(user) or user.role == Role.PROFESSIONAL)
     query = request.GET.get("q", "").strip()
     participants = access.participants_visible_to(user)
     if query:
@@ -74,7 +64,7 @@ def participant_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def participant_detail(request: HttpRequest, participant_id: int) -> HttpResponse:
     """One person: facts, enrolments with function coverage, and one timeline across every channel."""
-    user = _staff(request)
+    user = current_user(request)
     if user.role == Role.PARTICIPANT:
         return redirect("people:me")
     participant = access.access_participant(user, participant_id)
@@ -112,9 +102,9 @@ def participant_detail(request: HttpRequest, participant_id: int) -> HttpRespons
 @login_required
 def me(request: HttpRequest) -> HttpResponse:
     """A participant's own record: their contacts and when they will next hear from us."""
-    user = _staff(request)
+    user = current_user(request)
     participant = Participant.objects.filter(user=user).first()
-    _require(participant is not None)
+    require(participant is not None)
     assert participant is not None
     log_access(user, [participant.pk], AccessChannel.PAGE, request.path)
     enrollments = list(
@@ -144,8 +134,8 @@ def me(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def participant_new(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
-    _require(access.can_manage(user))
+    user = current_user(request)
+    require(access.can_manage(user))
     form = ParticipantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -162,8 +152,8 @@ def participant_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def participant_edit(request: HttpRequest, participant_id: int) -> HttpResponse:
-    user = _staff(request)
-    _require(access.can_manage(user))
+    user = current_user(request)
+    require(access.can_manage(user))
     participant = access.access_participant(user, participant_id)
     form = ParticipantForm.for_participant(participant, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -179,8 +169,8 @@ def participant_edit(request: HttpRequest, participant_id: int) -> HttpResponse:
 
 @login_required
 def supporter_list(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
-    _require(access.is_organization_wide(user))
+    user = current_user(request)
+    require(access.is_organization_wide(user))
     supporters = access.supporters_visible_to(user).annotate(
         caseload_size=Count(
             "assignments",
@@ -192,8 +182,8 @@ def supporter_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def supporter_new(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
-    _require(access.can_manage(user))
+    user = current_user(request)
+    require(access.can_manage(user))
     organization = organization_of(user)
     form = NewSupporterForm(request.POST or None, organization=organization)
     if request.method == "POST" and form.is_valid():
@@ -211,8 +201,8 @@ def supporter_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def supporter_edit(request: HttpRequest, supporter_id: int) -> HttpResponse:
-    user = _staff(request)
-    _require(access.can_manage(user))
+    user = current_user(request)
+    require(access.can_manage(user))
     supporter = access.access_supporter(user, supporter_id)
     form = SupporterForm.for_supporter(supporter, request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -5,11 +5,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from alongside.accounts.models import User
 from alongside.contacts.queries import COVERAGE_WINDOWS, Coverage, function_coverage
 from alongside.people import access
 from alongside.programs.forms import EnrollForm, ProgramForm
@@ -18,16 +17,7 @@ from alongside.programs.queries import status_counts
 from alongside.programs.services import assign_supporter, change_status, enroll, organization_of, save_program
 from alongside.taxonomy import KeyFunction
 from alongside.web.forms import add_service_errors
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise Http404("Not available to your role.")
+from alongside.web.guards import current_user, require
 
 
 @login_required
@@ -36,8 +26,8 @@ def overview(request: HttpRequest) -> HttpResponse:
 
     Aggregates only, so evaluators see this page too; it never names a participant.
     """
-    user = _user(request)
-    _require(access.can_see_aggregates(user))
+    user = current_user(request)
+    require(access.can_see_aggregates(user))
     programs_qs = access.programs_visible_to(user)
     programs = list(programs_qs.prefetch_related("delivery_models"))
     counts = status_counts(programs_qs)
@@ -66,16 +56,16 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def program_detail(request: HttpRequest, program_id: int) -> HttpResponse:
-    user = _user(request)
-    _require(access.can_see_aggregates(user))
+    user = current_user(request)
+    require(access.can_see_aggregates(user))
     program = access.access_program(user, program_id)
     return render(request, "programs/program_detail.html", {"program": program, "can_manage": access.can_manage(user)})
 
 
 @login_required
 def program_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    _require(access.can_manage(user))
+    user = current_user(request)
+    require(access.can_manage(user))
     form = ProgramForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -90,8 +80,8 @@ def program_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def program_edit(request: HttpRequest, program_id: int) -> HttpResponse:
-    user = _user(request)
-    _require(access.can_manage(user))
+    user = current_user(request)
+    require(access.can_manage(user))
     program = access.access_program(user, program_id)
     form = ProgramForm.for_program(program, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -107,8 +97,8 @@ def program_edit(request: HttpRequest, program_id: int) -> HttpResponse:
 
 @login_required
 def enroll_participant(request: HttpRequest, participant_id: int) -> HttpResponse:
-    user = _user(request)
-    _require(access.can_manage(user))
+    user = current_user(request)
+    require(access.can_manage(user))
     participant = access.access_participant(user, participant_id)
     form = EnrollForm(
         request.POST or None,
@@ -142,8 +132,8 @@ def enroll_participant(request: HttpRequest, participant_id: int) -> HttpRespons
 @login_required
 @require_POST
 def change_enrollment_status(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    user = _user(request)
-    _require(access.can_manage(user))
+    user = current_user(request)
+    require(access.can_manage(user))
     enrollment = access.access_enrollment(user, enrollment_id)
     try:
         change_status(user, enrollment, request.POST.get("status", ""), request.POST.get("reason", ""))
@@ -158,8 +148,8 @@ def change_enrollment_status(request: HttpRequest, enrollment_id: int) -> HttpRe
 @login_required
 @require_POST
 def assign(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    user = _user(request)
-    _require(access.can_manage(user))
+    user = current_user(request)
+    require(access.can_manage(user))
     enrollment = access.access_enrollment(user, enrollment_id)
     supporter = access.access_supporter(user, request.POST.get("supporter"))
     try:

@@ -10,25 +10,21 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from alongside.accounts.models import Role, User
+from alongside.accounts.models import Role
 from alongside.people import access
 from alongside.safety.queries import open_concerns_for
 from alongside.safety.services import acknowledge_concern, raise_concern
 from alongside.taxonomy import ConcernTier
 from alongside.web.forms import ChipsSingle, add_service_errors
+from alongside.web.guards import current_user
 
 # Who may acknowledge: the humans a concern is meant to reach.
 ACKNOWLEDGING_ROLES = (Role.SUPERVISOR, Role.COORDINATOR, Role.ADMIN, Role.PROFESSIONAL)
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 @login_required
 def concerns(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     if user.role in (Role.EVALUATOR, Role.PARTICIPANT):
         raise Http404("Not available to your role.")
     recent = (
@@ -51,7 +47,7 @@ def concerns(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def acknowledge(request: HttpRequest, concern_id: int) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     if user.role not in ACKNOWLEDGING_ROLES and not user.is_superuser:
         raise Http404("Not available to your role.")
     concern = access.concerns_visible_to(user).filter(pk=concern_id).first()
@@ -80,7 +76,7 @@ class RaiseConcernForm(forms.Form):
 
 @login_required
 def raise_for_participant(request: HttpRequest, participant_id: int) -> HttpResponse:
-    user = _user(request)
+    user = current_user(request)
     if user.role in (Role.EVALUATOR, Role.PARTICIPANT):
         raise Http404("Not available to your role.")
     participant = access.access_participant(user, participant_id)
