@@ -88,7 +88,14 @@ def bench(extra: list[str]) -> None:
 def lock() -> None:
     ensure_environment()
     run(PYTHON, "-m", "pip", "install", "--quiet", "pip-tools")
-    common = ["--quiet", "--strip-extras", "--generate-hashes", "--allow-unsafe", "--no-emit-index-url"]
+    common = [
+        "--quiet",
+        "--strip-extras",
+        "--generate-hashes",
+        "--allow-unsafe",
+        "--no-emit-index-url",
+        "--no-emit-find-links",
+    ]
     run(PYTHON, "-m", "piptools", "compile", *common, "-o", "requirements.txt", "requirements.in")
     run(PYTHON, "-m", "piptools", "compile", *common, "-o", "requirements-dev.txt", "requirements-dev.in")
 
