@@ -10,6 +10,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from rest_framework.routers import DefaultRouter
 
 from alongside.contacts.api import ContactViewSet
+from alongside.followup import api as followup_api
 from alongside.people.api import ParticipantViewSet, SupporterViewSet
 from alongside.programs.api import EnrollmentViewSet, ProgramViewSet
 
@@ -21,5 +22,6 @@ router.register("participants", ParticipantViewSet, basename="participant")
 router.register("supporters", SupporterViewSet, basename="supporter")
 router.register("enrollments", EnrollmentViewSet, basename="enrollment")
 router.register("contacts", ContactViewSet, basename="contact")
+followup_api.register(router)
 
 urlpatterns: list[URLPattern | URLResolver] = [path("", include(router.urls))]

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "alongside.people",
     "alongside.contacts",
     "alongside.safety",
+    "alongside.followup",
     "alongside.audit",
     "alongside.web",
 ]

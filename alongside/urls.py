@@ -9,6 +9,7 @@ urlpatterns = [
     path("people/", include("alongside.people.urls")),
     path("contacts/", include("alongside.contacts.urls")),
     path("safety/", include("alongside.safety.urls")),
+    path("followup/", include("alongside.followup.urls")),
     path("audit/", include("alongside.audit.urls")),
     path("api/v1/", include("alongside.api_v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -252,6 +252,7 @@ class _Builder:
                         supporter_id=supporter,
                         recorded_by_id=recorded_by.get(supporter, by.pk),
                         occurred_at=self._at(day),
+                        occurred_on=day,
                         modality=rng.choice(modalities),
                         initiated_by=Initiation.PROACTIVE if rng.random() < 0.8 else Initiation.PARTICIPANT,
                         outcome=Outcome.REACHED if reached else Outcome.NO_ANSWER,

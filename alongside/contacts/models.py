@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.db import models
 
@@ -22,6 +26,7 @@ class Contact(models.Model):
     )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     occurred_at = models.DateTimeField()
+    occurred_on = models.DateField(help_text="The day of the contact on the participant's own calendar.")
     modality = models.CharField(max_length=30, choices=Modality.choices, default=Modality.PHONE_CALL)
     initiated_by = models.CharField(max_length=20, choices=Initiation.choices, default=Initiation.PROACTIVE)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.REACHED)
@@ -51,6 +56,15 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_modality_display()} with {self.participant} on {self.occurred_at:%Y-%m-%d}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if getattr(self, "occurred_on", None) is None:  # unset until the first save
+            self.occurred_on = self.local_day()
+        super().save(*args, **kwargs)
+
+    def local_day(self) -> date:
+        """occurred_at as a day in the participant's time zone (cadences count these days)."""
+        return self.occurred_at.astimezone(ZoneInfo(self.participant.zone)).date()
 
     @property
     def functions(self) -> list[str]:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from alongside.accounts.models import User
 from alongside.contacts.models import MAX_DURATION_MINUTES, Contact
+from alongside.followup import engine as follow_up
 from alongside.people.access import can_log_contact
 from alongside.people.models import Supporter
 from alongside.programs.models import CASELOAD_STATUSES, Enrollment, EnrollmentStatus
@@ -136,4 +137,5 @@ def log_contact(by: User, enrollment: Enrollment, data: ContactInput) -> Contact
         from alongside.programs.services import change_status
 
         change_status(by, enrollment, EnrollmentStatus.ACTIVE, reason="Reached again (contact logged).")
+    follow_up.refresh([enrollment.pk])
     return contact

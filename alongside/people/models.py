@@ -79,6 +79,11 @@ class Participant(models.Model):
         return f"{self.preferred_name} {self.family_name}".strip()
 
     @property
+    def zone(self) -> str:
+        """The participant's IANA time zone, falling back to their organization's."""
+        return self.timezone or self.organization.timezone
+
+    @property
     def language_name(self) -> str:
         return LANGUAGE_NAMES.get(self.preferred_language, self.preferred_language)
 

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from alongside.accounts.models import Organization, Role, User
+from alongside.followup import engine as follow_up
 from alongside.people.models import Participant, Supporter
 from alongside.programs.models import (
     ALLOWED_TRANSITIONS,
@@ -181,13 +182,15 @@ def enroll(
             for i, s in enumerate(dict.fromkeys(supporters))
         ]
     )
+    follow_up.refresh([enrollment.pk])
     return enrollment
 
 
 @transaction.atomic
 def change_status(by: User, enrollment: Enrollment, to_status: str, reason: str = "") -> Enrollment:
     """Moves an enrolment along its lifecycle. Precondition: the caller may manage the enrolment."""
-    enrollment = Enrollment.objects.select_for_update().select_related("participant").get(pk=enrollment.pk)
+    # FOR NO KEY UPDATE: rows referencing the enrolment (follow-up state, contacts) can still be written.
+    enrollment = Enrollment.objects.select_for_update(no_key=True).select_related("participant").get(pk=enrollment.pk)
     if to_status not in S.values:
         raise ValidationError({"status": [f"Unknown status: {to_status}."]})
     if to_status not in ALLOWED_TRANSITIONS[enrollment.status]:
@@ -211,6 +214,7 @@ def change_status(by: User, enrollment: Enrollment, to_status: str, reason: str 
     enrollment.status = to_status
     enrollment.status_changed_at = now
     enrollment.save(update_fields=["status", "status_changed_at"])
+    follow_up.refresh([enrollment.pk])
     return enrollment
 
 
@@ -225,13 +229,15 @@ def assign_supporter(by: User, enrollment: Enrollment, supporter: Supporter, *, 
         raise ValidationError({"supporter": [f"{supporter} is already assigned."]})
     if is_primary:
         enrollment.assignments.filter(ended_at__isnull=True, is_primary=True).update(is_primary=False)
-    return Assignment.objects.create(
+    assignment = Assignment.objects.create(
         enrollment=enrollment,
         supporter=supporter,
         is_primary=is_primary or not enrollment.assignments.filter(ended_at__isnull=True).exists(),
         assigned_at=timezone.now(),
         assigned_by=by,
     )
+    follow_up.refresh([enrollment.pk])
+    return assignment
 
 
 @transaction.atomic
@@ -239,6 +245,7 @@ def end_assignment(by: User, assignment: Assignment) -> Assignment:
     if assignment.ended_at is None:
         assignment.ended_at = timezone.now()
         assignment.save(update_fields=["ended_at"])
+        follow_up.refresh([assignment.enrollment_id])
     return assignment
 
 

@@ -653,6 +653,8 @@ class DemoBuilder:
         for story in stories:
             maker.for_story(story, touches_for(story, self.rng, self.tz), recorded_by)
         concerns = self._concerns(stories, maker, recorded_by)
+        for contact in maker.made:
+            contact.occurred_on = contact.local_day()
         Contact.objects.bulk_create(maker.made, batch_size=500)
         Concern.objects.bulk_create(concerns)
         # When each contact was typed in: shortly after it happened (the insert stamped "now").

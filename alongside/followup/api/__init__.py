@@ -1,0 +1,12 @@
+"""JSON endpoints for ongoing support, one module per feature; each exports register(router)."""
+
+from __future__ import annotations
+
+from rest_framework.routers import DefaultRouter
+
+from alongside.followup.api import policies, worklist
+
+
+def register(router: DefaultRouter) -> None:
+    worklist.register(router)
+    policies.register(router)

@@ -1,0 +1,274 @@
+"""The follow-up engine: keeps one FollowUpState row per enrolment in active support, set-based.
+
+One SQL statement computes every column for a set of enrolments (all of them, or the few a write just
+touched) and upserts it; a second deletes rows of enrolments that left active support. The same
+statement serves the periodic full recompute and the incremental update after a contact is logged, so
+the two cannot disagree. Both are idempotent: rows whose values did not change are not rewritten.
+
+Concurrency (PostgreSQL): a full recompute holds an exclusive advisory lock and an incremental update a
+shared one, so a recompute never overwrites a newer row with values from an older snapshot; an
+incremental update also locks its enrolment rows, so two updates to one enrolment run one after the
+other. On SQLite there is only ever one writer.
+
+The cadence rule mirrors cadence.next_due_window (tests compare them on random data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from alongside.programs.models import Enrollment, EnrollmentStatus
+
+# Statuses in which the engine schedules contacts. Paused people get no follow-ups while paused.
+FOLLOW_UP_STATUSES = (EnrollmentStatus.ENROLLED, EnrollmentStatus.ACTIVE)
+ADVISORY_LOCK_KEY = 7_310_442  # any constant shared by every process of this application
+
+STATE_COLUMNS = (
+    "participant_id",
+    "program_id",
+    "supporter_id",
+    "assigned_at",
+    "enrolled_on",
+    "window_start",
+    "window_end",
+    "cadence_finished",
+    "last_reached_at",
+    "last_reached_on",
+    "failed_attempts",
+    "last_failed_on",
+    "last_outcome",
+    "retry_on",
+    "repeated_failures",
+    "promised_on",
+    "appointment_at",
+    "last_daily_management_on",
+    "last_social_emotional_on",
+    "last_linkage_on",
+    "last_ongoing_on",
+)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    vendor: str
+
+    def days_between(self, later: str, earlier: str) -> str:
+        if self.vendor == "postgresql":
+            return f"({later} - {earlier})"
+        return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+    def add_days(self, day: str, days: str) -> str:
+        if self.vendor == "postgresql":
+            return f"({day} + ({days}))"
+        return f"date({day}, ({days}) || ' days')"
+
+    def distinct(self, a: str, b: str) -> str:
+        return f"{a} IS DISTINCT FROM {b}" if self.vendor == "postgresql" else f"{a} IS NOT {b}"
+
+    @property
+    def true(self) -> str:
+        return "TRUE" if self.vendor == "postgresql" else "1"
+
+
+_STATUS_LIST = ", ".join(f"'{s}'" for s in FOLLOW_UP_STATUSES)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which enrolments to recompute: SQL conditions on programs_enrollment (alias en) and on
+    followup_followupstate, with their parameters."""
+
+    enrollment_filter: str = ""
+    state_filter: str = ""
+    params: tuple[int, ...] = ()
+
+    @classmethod
+    def enrollments(cls, ids: tuple[int, ...]) -> Scope:
+        marks = ", ".join(["%s"] * len(ids))
+        return cls(f"AND en.id IN ({marks})", f"AND enrollment_id IN ({marks})", ids)
+
+    @classmethod
+    def program(cls, program_id: int) -> Scope:
+        return cls("AND en.program_id = %s", "AND program_id = %s", (program_id,))
+
+
+def _state_sql(d: Dialect, scope: Scope) -> str:
+    """INSERT ... SELECT ... ON CONFLICT DO UPDATE for every enrolment in FOLLOW_UP_STATUSES within the
+    scope. Parameters: scope.params, then now."""
+    id_filter = scope.enrollment_filter
+    since_reached = "(r.last_reached_at IS NULL OR c.occurred_at > r.last_reached_at)"
+    update = ", ".join(f"{c} = excluded.{c}" for c in STATE_COLUMNS)
+    changed = " OR ".join(d.distinct(f"followup_followupstate.{c}", f"excluded.{c}") for c in STATE_COLUMNS)
+    return f"""
+WITH e AS (
+    SELECT en.id, en.participant_id, en.program_id, en.enrolled_on
+    FROM programs_enrollment en
+    WHERE en.status IN ({_STATUS_LIST}) {id_filter}
+),
+reached AS (
+    SELECT c.enrollment_id,
+           MAX(c.occurred_at) AS last_reached_at,
+           MAX(c.occurred_on) AS last_reached_on,
+           MAX(CASE WHEN c.fn_daily_management THEN c.occurred_on END) AS last_daily_management_on,
+           MAX(CASE WHEN c.fn_social_emotional THEN c.occurred_on END) AS last_social_emotional_on,
+           MAX(CASE WHEN c.fn_linkage THEN c.occurred_on END) AS last_linkage_on,
+           MAX(CASE WHEN c.fn_ongoing THEN c.occurred_on END) AS last_ongoing_on
+    FROM contacts_contact c JOIN e ON e.id = c.enrollment_id
+    WHERE c.outcome = 'reached'
+    GROUP BY c.enrollment_id
+),
+failed AS (
+    SELECT c.enrollment_id, COUNT(*) AS n, MAX(c.occurred_at) AS last_failed_at,
+           MAX(c.occurred_on) AS last_failed_on
+    FROM contacts_contact c JOIN e ON e.id = c.enrollment_id
+    LEFT JOIN reached r ON r.enrollment_id = c.enrollment_id
+    WHERE c.outcome <> 'reached' AND {since_reached}
+    GROUP BY c.enrollment_id
+),
+failed_detail AS (
+    SELECT f.enrollment_id,
+           MAX(CASE WHEN c.occurred_at = f.last_failed_at THEN c.outcome END) AS last_outcome,
+           SUM(CASE WHEN {d.days_between("f.last_failed_on", "c.occurred_on")}
+                         < COALESCE(ru.failed_attempts_window_days, 14) THEN 1 ELSE 0 END) AS in_window
+    FROM failed f
+    JOIN e ON e.id = f.enrollment_id
+    JOIN contacts_contact c ON c.enrollment_id = f.enrollment_id
+    LEFT JOIN reached r ON r.enrollment_id = f.enrollment_id
+    LEFT JOIN followup_followuprules ru ON ru.program_id = e.program_id
+    WHERE c.outcome <> 'reached' AND {since_reached}
+    GROUP BY f.enrollment_id
+),
+promise_at AS (
+    SELECT c.enrollment_id, MAX(c.occurred_at) AS at
+    FROM contacts_contact c JOIN e ON e.id = c.enrollment_id
+    WHERE c.next_contact_due IS NOT NULL
+    GROUP BY c.enrollment_id
+),
+promise AS (
+    SELECT p.enrollment_id, MAX(c.next_contact_due) AS due
+    FROM promise_at p
+    JOIN contacts_contact c ON c.enrollment_id = p.enrollment_id AND c.occurred_at = p.at
+    LEFT JOIN reached r ON r.enrollment_id = p.enrollment_id
+    WHERE c.next_contact_due IS NOT NULL AND (r.last_reached_at IS NULL OR p.at >= r.last_reached_at)
+    GROUP BY p.enrollment_id
+),
+current_assignment AS (
+    SELECT a.enrollment_id,
+           COALESCE(MIN(CASE WHEN a.is_primary THEN a.id END), MIN(a.id)) AS id
+    FROM programs_assignment a JOIN e ON e.id = a.enrollment_id
+    WHERE a.ended_at IS NULL
+    GROUP BY a.enrollment_id
+),
+schedule AS (
+    SELECT e.id AS enrollment_id, e.participant_id, e.program_id, e.enrolled_on,
+           COALESCE(po.id, pp.id) AS policy_id,
+           COALESCE(po.kind, pp.kind) AS kind,
+           COALESCE(po.interval_days, pp.interval_days) AS interval_days,
+           COALESCE(po.grace_days, pp.grace_days) AS grace_days,
+           (SELECT MIN(w.start_day) FROM followup_cadencewindow w
+             WHERE w.policy_id = COALESCE(po.id, pp.id)
+               AND (r.last_reached_on IS NULL
+                    OR w.start_day > {d.days_between("r.last_reached_on", "e.enrolled_on")})) AS next_start_day
+    FROM e
+    LEFT JOIN reached r ON r.enrollment_id = e.id
+    LEFT JOIN followup_cadencepolicy po ON po.enrollment_id = e.id
+    LEFT JOIN followup_cadencepolicy pp ON pp.program_id = e.program_id
+)
+INSERT INTO followup_followupstate (enrollment_id, {", ".join(STATE_COLUMNS)}, computed_at)
+SELECT s.enrollment_id, s.participant_id, s.program_id, a.supporter_id, a.assigned_at, s.enrolled_on,
+       CASE WHEN s.kind = 'interval'
+            THEN {d.add_days("COALESCE(r.last_reached_on, s.enrolled_on)", "s.interval_days")}
+            WHEN w.start_day IS NOT NULL THEN {d.add_days("s.enrolled_on", "w.start_day")} END,
+       CASE WHEN s.kind = 'interval'
+            THEN {d.add_days("COALESCE(r.last_reached_on, s.enrolled_on)", "s.interval_days + s.grace_days")}
+            WHEN w.start_day IS NOT NULL THEN {d.add_days("s.enrolled_on", "w.end_day")} END,
+       CASE WHEN s.kind IN ('phases', 'windows') AND w.start_day IS NULL THEN {d.true} ELSE NOT {d.true} END,
+       r.last_reached_at, r.last_reached_on,
+       COALESCE(f.n, 0), f.last_failed_on, COALESCE(fd.last_outcome, ''),
+       CASE WHEN f.n > 0 AND fd.last_outcome <> 'wrong_number'
+            THEN {d.add_days("f.last_failed_on", "COALESCE(ru.retry_after_days, 1)")} END,
+       CASE WHEN COALESCE(fd.in_window, 0) >= COALESCE(ru.max_failed_attempts, 3) THEN {d.true}
+            ELSE NOT {d.true} END,
+       p.due,
+       (SELECT MIN(ap.scheduled_for) FROM followup_callappointment ap
+         WHERE ap.enrollment_id = s.enrollment_id AND ap.status = 'scheduled'),
+       r.last_daily_management_on, r.last_social_emotional_on, r.last_linkage_on, r.last_ongoing_on,
+       %s
+FROM schedule s
+LEFT JOIN followup_cadencewindow w ON w.policy_id = s.policy_id AND w.start_day = s.next_start_day
+LEFT JOIN reached r ON r.enrollment_id = s.enrollment_id
+LEFT JOIN failed f ON f.enrollment_id = s.enrollment_id
+LEFT JOIN failed_detail fd ON fd.enrollment_id = s.enrollment_id
+LEFT JOIN promise p ON p.enrollment_id = s.enrollment_id
+LEFT JOIN current_assignment ca ON ca.enrollment_id = s.enrollment_id
+LEFT JOIN programs_assignment a ON a.id = ca.id
+LEFT JOIN followup_followuprules ru ON ru.program_id = s.program_id
+WHERE {d.true}
+ON CONFLICT (enrollment_id) DO UPDATE SET {update}, computed_at = excluded.computed_at
+WHERE {changed}
+"""
+
+
+def _delete_sql(scope: Scope) -> str:
+    return f"""
+DELETE FROM followup_followupstate
+WHERE enrollment_id NOT IN (SELECT id FROM programs_enrollment WHERE status IN ({_STATUS_LIST}))
+{scope.state_filter}
+"""
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    written: int  # rows inserted or changed
+    deleted: int
+
+
+def _run(scope: Scope) -> RecomputeResult:
+    d = Dialect(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(_state_sql(d, scope), [*scope.params, timezone.now()])
+        written = cursor.rowcount
+        cursor.execute(_delete_sql(scope), list(scope.params))
+        deleted = cursor.rowcount
+    return RecomputeResult(written=max(written, 0), deleted=max(deleted, 0))
+
+
+def _lock_exclusive() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+
+
+def recompute_all() -> RecomputeResult:
+    """Recomputes every enrolment's state from the data. Safe to run concurrently with itself and with
+    incremental updates; a second run with no new data writes nothing."""
+    with transaction.atomic():
+        _lock_exclusive()
+        return _run(Scope())
+
+
+def refresh(enrollment_ids: Iterable[int]) -> RecomputeResult:
+    """Recomputes the state of the given enrolments (after a contact, status change, assignment,
+    appointment or cadence change). Cost depends on those enrolments' own contacts, not on table size.
+    Joins the caller's transaction if there is one."""
+    ids = tuple(sorted(set(enrollment_ids)))
+    if not ids:
+        return RecomputeResult(0, 0)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [ADVISORY_LOCK_KEY])
+            # Serialises two updates of one enrolment, so the later sees the earlier's contact.
+            list(Enrollment.objects.select_for_update(no_key=True).filter(pk__in=ids).values_list("pk", flat=True))
+        return _run(Scope.enrollments(ids))
+
+
+def refresh_program(program_id: int) -> RecomputeResult:
+    """After a program's cadence or rules change: recompute its enrolments, set-based."""
+    with transaction.atomic():
+        _lock_exclusive()
+        return _run(Scope.program(program_id))

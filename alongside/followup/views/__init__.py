@@ -1,0 +1,1 @@
+"""Pages for ongoing support, one module per feature; each module exports its urlpatterns."""
