@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "alongside.contacts",
     "alongside.safety",
     "alongside.followup",
+    "alongside.scheduling",
     "alongside.audit",
     "alongside.web",
 ]
@@ -146,11 +147,19 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 30)
 
+# PostgreSQL memory for the follow-up engine's full recompute (one transaction at a time).
+FOLLOWUP_RECOMPUTE_WORK_MEM = env_str("FOLLOWUP_RECOMPUTE_WORK_MEM", "256MB")
+
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# How often `manage.py scheduler` enqueues the full follow-up recompute (incremental updates run on every write).
+FOLLOWUP_RECOMPUTE_MINUTES = env_int("FOLLOWUP_RECOMPUTE_MINUTES", 60)
+if not 1 <= FOLLOWUP_RECOMPUTE_MINUTES <= 24 * 60:
+    raise ImproperlyConfigured("FOLLOWUP_RECOMPUTE_MINUTES must be between 1 and 1440.")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
