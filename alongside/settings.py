@@ -199,6 +199,7 @@ SPECTACULAR_SETTINGS = {
         "ConcernTierEnum": "alongside.taxonomy.ConcernTier",
         "ConditionEnum": "alongside.taxonomy.Condition",
         "LanguageEnum": "alongside.taxonomy.LANGUAGE_CHOICES",
+        "CadenceKindEnum": "alongside.followup.cadence.CadenceKind",
     },
 }
 

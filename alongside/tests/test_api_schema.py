@@ -65,4 +65,5 @@ def test_the_api_root_links_the_resources(world: World) -> None:
     client = APIClient()
     client.force_authenticate(world.cora)
     body = client.get("/api/v1/").json()
-    assert sorted(body) == sorted(RESOURCES)
+    # Feature modules (e.g. followup.api) add their own resources; each tests its own links.
+    assert set(RESOURCES) <= set(body)
