@@ -148,7 +148,9 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 30)
 
 # PostgreSQL memory for the follow-up engine's full recompute (one transaction at a time).
-FOLLOWUP_RECOMPUTE_WORK_MEM = env_str("FOLLOWUP_RECOMPUTE_WORK_MEM", "256MB")
+FOLLOWUP_RECOMPUTE_WORK_MEM = env_str("FOLLOWUP_RECOMPUTE_WORK_MEM", "64MB")
+# Enrolments per transaction in the full recompute: bounds how long a logged contact can wait for it.
+FOLLOWUP_RECOMPUTE_CHUNK = env_int("FOLLOWUP_RECOMPUTE_CHUNK", 20000)
 
 TASKS = {
     "default": {

@@ -18,7 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from alongside.programs.models import Enrollment, EnrollmentStatus
@@ -70,6 +72,11 @@ class Dialect:
         return f"{a} IS DISTINCT FROM {b}" if self.vendor == "postgresql" else f"{a} IS NOT {b}"
 
     @property
+    def materialized(self) -> str:
+        # Computed once and read four times; SQLite decides for itself.
+        return "AS MATERIALIZED" if self.vendor == "postgresql" else "AS"
+
+    @property
     def true(self) -> str:
         return "TRUE" if self.vendor == "postgresql" else "1"
 
@@ -79,81 +86,109 @@ _STATUS_LIST = ", ".join(f"'{s}'" for s in FOLLOW_UP_STATUSES)
 
 @dataclass(frozen=True)
 class Scope:
-    """Which enrolments to recompute: SQL conditions on programs_enrollment (alias en) and on
-    followup_followupstate, with their parameters."""
+    """Which enrolments to recompute: SQL conditions on programs_enrollment (alias en), on contacts
+    (alias c) and on followup_followupstate, each with its own parameters."""
 
     enrollment_filter: str = ""
+    contact_filter: str = ""
     state_filter: str = ""
     params: tuple[int, ...] = ()
 
     @classmethod
     def enrollments(cls, ids: tuple[int, ...]) -> Scope:
         marks = ", ".join(["%s"] * len(ids))
-        return cls(f"AND en.id IN ({marks})", f"AND enrollment_id IN ({marks})", ids)
+        return cls(
+            f"AND en.id IN ({marks})", f"AND c.enrollment_id IN ({marks})", f"AND enrollment_id IN ({marks})", ids
+        )
+
+    @classmethod
+    def id_range(cls, first: int, last: int) -> Scope:
+        """Enrolment ids first..last: index range scans, so a chunk costs what its own rows cost."""
+        return cls(
+            "AND en.id BETWEEN %s AND %s",
+            "AND c.enrollment_id BETWEEN %s AND %s",
+            "AND enrollment_id BETWEEN %s AND %s",
+            (first, last),
+        )
 
     @classmethod
     def program(cls, program_id: int) -> Scope:
-        return cls("AND en.program_id = %s", "AND program_id = %s", (program_id,))
+        return cls(
+            "AND en.program_id = %s",
+            "AND c.enrollment_id IN (SELECT id FROM programs_enrollment WHERE program_id = %s)",
+            "AND program_id = %s",
+            (program_id,),
+        )
 
 
 def _state_sql(d: Dialect, scope: Scope) -> str:
     """INSERT ... SELECT ... ON CONFLICT DO UPDATE for every enrolment in FOLLOW_UP_STATUSES within the
-    scope. Parameters: scope.params, then now."""
+    scope. Parameters: scope.params three times (enrolments, contacts, contacts since), then now.
+    Contacts of enrolments outside FOLLOW_UP_STATUSES are aggregated too when in scope; the final
+    join from `e` drops them, which is cheaper than joining every contact to `e` first."""
     id_filter = scope.enrollment_filter
-    since_reached = "(r.last_reached_at IS NULL OR c.occurred_at > r.last_reached_at)"
+    since_reached = "(s.last_reached_at IS NULL OR s.occurred_at > s.last_reached_at)"
     update = ", ".join(f"{c} = excluded.{c}" for c in STATE_COLUMNS)
     changed = " OR ".join(d.distinct(f"followup_followupstate.{c}", f"excluded.{c}") for c in STATE_COLUMNS)
+    # INSERT first and the CTEs inside it: Python 3.11's sqlite3 reports rowcount -1 for a statement that
+    # starts with WITH, which would hide how many rows changed. PostgreSQL accepts both forms.
     return f"""
+INSERT INTO followup_followupstate (enrollment_id, {", ".join(STATE_COLUMNS)}, computed_at)
 WITH e AS (
     SELECT en.id, en.participant_id, en.program_id, en.enrolled_on
     FROM programs_enrollment en
     WHERE en.status IN ({_STATUS_LIST}) {id_filter}
 ),
 reached AS (
+    -- One pass over every contact of the enrolments in scope.
     SELECT c.enrollment_id,
-           MAX(c.occurred_at) AS last_reached_at,
-           MAX(c.occurred_on) AS last_reached_on,
-           MAX(CASE WHEN c.fn_daily_management THEN c.occurred_on END) AS last_daily_management_on,
-           MAX(CASE WHEN c.fn_social_emotional THEN c.occurred_on END) AS last_social_emotional_on,
-           MAX(CASE WHEN c.fn_linkage THEN c.occurred_on END) AS last_linkage_on,
-           MAX(CASE WHEN c.fn_ongoing THEN c.occurred_on END) AS last_ongoing_on
-    FROM contacts_contact c JOIN e ON e.id = c.enrollment_id
-    WHERE c.outcome = 'reached'
+           MAX(CASE WHEN c.outcome = 'reached' THEN c.occurred_at END) AS last_reached_at,
+           MAX(CASE WHEN c.outcome = 'reached' THEN c.occurred_on END) AS last_reached_on,
+           MAX(CASE WHEN c.outcome = 'reached' AND c.fn_daily_management THEN c.occurred_on END)
+               AS last_daily_management_on,
+           MAX(CASE WHEN c.outcome = 'reached' AND c.fn_social_emotional THEN c.occurred_on END)
+               AS last_social_emotional_on,
+           MAX(CASE WHEN c.outcome = 'reached' AND c.fn_linkage THEN c.occurred_on END) AS last_linkage_on,
+           MAX(CASE WHEN c.outcome = 'reached' AND c.fn_ongoing THEN c.occurred_on END) AS last_ongoing_on
+    FROM contacts_contact c
+    WHERE 1 = 1 {scope.contact_filter}
     GROUP BY c.enrollment_id
 ),
+since {d.materialized} (
+    -- The few contacts from the last reached one on: unanswered attempts and open promises.
+    SELECT c.enrollment_id, c.occurred_at, c.occurred_on, c.outcome, c.next_contact_due, r.last_reached_at
+    FROM contacts_contact c JOIN reached r ON r.enrollment_id = c.enrollment_id
+    WHERE (r.last_reached_at IS NULL OR c.occurred_at >= r.last_reached_at) {scope.contact_filter}
+),
 failed AS (
-    SELECT c.enrollment_id, COUNT(*) AS n, MAX(c.occurred_at) AS last_failed_at,
-           MAX(c.occurred_on) AS last_failed_on
-    FROM contacts_contact c JOIN e ON e.id = c.enrollment_id
-    LEFT JOIN reached r ON r.enrollment_id = c.enrollment_id
-    WHERE c.outcome <> 'reached' AND {since_reached}
-    GROUP BY c.enrollment_id
+    SELECT s.enrollment_id, COUNT(*) AS n, MAX(s.occurred_at) AS last_failed_at,
+           MAX(s.occurred_on) AS last_failed_on
+    FROM since s
+    WHERE s.outcome <> 'reached' AND {since_reached}
+    GROUP BY s.enrollment_id
 ),
 failed_detail AS (
     SELECT f.enrollment_id,
-           MAX(CASE WHEN c.occurred_at = f.last_failed_at THEN c.outcome END) AS last_outcome,
-           SUM(CASE WHEN {d.days_between("f.last_failed_on", "c.occurred_on")}
+           MAX(CASE WHEN s.occurred_at = f.last_failed_at THEN s.outcome END) AS last_outcome,
+           SUM(CASE WHEN {d.days_between("f.last_failed_on", "s.occurred_on")}
                          < COALESCE(ru.failed_attempts_window_days, 14) THEN 1 ELSE 0 END) AS in_window
     FROM failed f
     JOIN e ON e.id = f.enrollment_id
-    JOIN contacts_contact c ON c.enrollment_id = f.enrollment_id
-    LEFT JOIN reached r ON r.enrollment_id = f.enrollment_id
+    JOIN since s ON s.enrollment_id = f.enrollment_id
     LEFT JOIN followup_followuprules ru ON ru.program_id = e.program_id
-    WHERE c.outcome <> 'reached' AND {since_reached}
+    WHERE s.outcome <> 'reached' AND {since_reached}
     GROUP BY f.enrollment_id
 ),
 promise_at AS (
-    SELECT c.enrollment_id, MAX(c.occurred_at) AS at
-    FROM contacts_contact c JOIN e ON e.id = c.enrollment_id
-    WHERE c.next_contact_due IS NOT NULL
-    GROUP BY c.enrollment_id
+    SELECT s.enrollment_id, MAX(s.occurred_at) AS at
+    FROM since s
+    WHERE s.next_contact_due IS NOT NULL
+    GROUP BY s.enrollment_id
 ),
 promise AS (
-    SELECT p.enrollment_id, MAX(c.next_contact_due) AS due
-    FROM promise_at p
-    JOIN contacts_contact c ON c.enrollment_id = p.enrollment_id AND c.occurred_at = p.at
-    LEFT JOIN reached r ON r.enrollment_id = p.enrollment_id
-    WHERE c.next_contact_due IS NOT NULL AND (r.last_reached_at IS NULL OR p.at >= r.last_reached_at)
+    SELECT p.enrollment_id, MAX(s.next_contact_due) AS due
+    FROM promise_at p JOIN since s ON s.enrollment_id = p.enrollment_id AND s.occurred_at = p.at
+    WHERE s.next_contact_due IS NOT NULL
     GROUP BY p.enrollment_id
 ),
 current_assignment AS (
@@ -178,7 +213,6 @@ schedule AS (
     LEFT JOIN followup_cadencepolicy po ON po.enrollment_id = e.id
     LEFT JOIN followup_cadencepolicy pp ON pp.program_id = e.program_id
 )
-INSERT INTO followup_followupstate (enrollment_id, {", ".join(STATE_COLUMNS)}, computed_at)
 SELECT s.enrollment_id, s.participant_id, s.program_id, a.supporter_id, a.assigned_at, s.enrolled_on,
        CASE WHEN s.kind = 'interval'
             THEN {d.add_days("COALESCE(r.last_reached_on, s.enrolled_on)", "s.interval_days")}
@@ -230,7 +264,7 @@ class RecomputeResult:
 def _run(scope: Scope) -> RecomputeResult:
     d = Dialect(connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(_state_sql(d, scope), [*scope.params, timezone.now()])
+        cursor.execute(_state_sql(d, scope), [*scope.params * 3, timezone.now()])
         written = cursor.rowcount
         cursor.execute(_delete_sql(scope), list(scope.params))
         deleted = cursor.rowcount
@@ -243,12 +277,36 @@ def _lock_exclusive() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
 
 
-def recompute_all() -> RecomputeResult:
-    """Recomputes every enrolment's state from the data. Safe to run concurrently with itself and with
-    incremental updates; a second run with no new data writes nothing."""
-    with transaction.atomic():
+def recompute_all(chunk_size: int | None = None) -> RecomputeResult:
+    """Recomputes every enrolment's state from the data, in chunks of enrolment ids, each in its own
+    short transaction, so incremental updates wait at most one chunk. Safe to run concurrently with
+    itself and with incremental updates; a second run with no new data writes nothing. Memory use is
+    the database's, per chunk; no rows come into Python."""
+    size = chunk_size or settings.FOLLOWUP_RECOMPUTE_CHUNK
+    bounds = Enrollment.objects.aggregate(first=Min("pk"), last=Max("pk"))
+    written = deleted = 0
+    if bounds["first"] is not None:
+        for first in range(bounds["first"], bounds["last"] + 1, size):
+            with transaction.atomic():
+                _lock_exclusive()
+                _set_work_mem()
+                result = _run(Scope.id_range(first, first + size - 1))
+            written += result.written
+            deleted += result.deleted
+    with transaction.atomic():  # rows of enrolments that no longer exist at all
         _lock_exclusive()
-        return _run(Scope())
+        with connection.cursor() as cursor:
+            cursor.execute(_delete_sql(Scope()))
+            deleted += max(cursor.rowcount, 0)
+    return RecomputeResult(written=written, deleted=deleted)
+
+
+def _set_work_mem() -> None:
+    if connection.vendor == "postgresql":
+        # A chunk aggregates tens of thousands of enrolments' contacts; the 4 MB default would spill
+        # sorts and hashes to disk. For this transaction only.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{settings.FOLLOWUP_RECOMPUTE_WORK_MEM}'")
 
 
 def refresh(enrollment_ids: Iterable[int]) -> RecomputeResult:
