@@ -2,6 +2,7 @@
 """Alongside's one entry point for developers: needs only Python >= 3.11 on the machine.
 
     python3 dev.py up      create .venv from the lock file, migrate, load demo data, serve on :8000
+                           (with the task worker and the scheduler of periodic jobs)
     python3 dev.py test    run the whole test suite (extra args go to pytest)
     python3 dev.py lint    ruff (lint + format check) and mypy
     python3 dev.py bench   run the benchmark harness in bench/
@@ -55,16 +56,30 @@ def up() -> None:
     ensure_environment()
     manage("migrate", "--no-input", "-v", "0")
     manage("seed_demo")
-    # The task worker runs beside the web server, as it would in production.
-    worker = subprocess.Popen([str(PYTHON), "manage.py", "db_worker", "-v", "0"], cwd=ROOT)
+    # The task worker and the scheduler of periodic jobs run beside the web server, as in production.
+    background = [
+        subprocess.Popen([str(PYTHON), "manage.py", "db_worker", "-v", "0"], cwd=ROOT),
+        subprocess.Popen([str(PYTHON), "manage.py", "scheduler", "-v", "0"], cwd=ROOT),
+    ]
     print(f"\nAlongside is running at http://{HOST}:{PORT}/  (Ctrl-C stops it)\n", flush=True)
     try:
         subprocess.run([str(PYTHON), "manage.py", "runserver", f"{HOST}:{PORT}"], cwd=ROOT)
     except KeyboardInterrupt:
         pass
     finally:
-        worker.terminate()
-        worker.wait(timeout=10)
+        stop(background)
+
+
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM lets each finish its current task or tick; one that hangs is killed."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def test(extra: list[str]) -> None:

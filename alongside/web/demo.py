@@ -51,6 +51,7 @@ from alongside.safety.models import Concern
 from alongside.taxonomy import Condition, Initiation, KeyFunction, Modality, Outcome, default_activities
 from alongside.web import demo_text as text
 from alongside.web.demo_contacts import CONCERN_MODALITY, CONCERNS, ContactMaker, Story, touches_for
+from alongside.web.demo_followup import load_follow_up
 
 S = EnrollmentStatus
 C = Condition
@@ -296,6 +297,7 @@ class DemoBuilder:
         self._save_people(stories)
         self._save_enrollments(stories)
         self._save_contacts(stories)
+        load_follow_up(self.org, now=self.now, seed=self.seed)
         return self.org
 
     # --- staff, programs, supporters -------------------------------------------------------------

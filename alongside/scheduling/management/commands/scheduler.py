@@ -83,7 +83,7 @@ class Command(BaseCommand):
 
     def _report(self, ticks: list[Tick]) -> None:
         for tick in ticks:
-            if tick.enqueued:
+            if tick.enqueued and self.verbosity > 0:  # jobs.py logs it too; -v 0 leaves only the log
                 self.stdout.write(f"Enqueued {tick.job} for {tick.slot_start:%Y-%m-%d %H:%M} UTC.")
             elif self.verbosity > 1:
                 self.stdout.write(f"{tick.job} for {tick.slot_start:%Y-%m-%d %H:%M} UTC was already enqueued.")
