@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DateField, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Least, NullIf, TruncDate
 from django.utils import timezone
 
 from alongside.accounts.models import Role, User
@@ -37,7 +37,8 @@ def contact_events(participant: Participant, viewer: User, limit: int) -> list[T
 
 
 def caseload(supporter: Supporter) -> QuerySet[Enrollment]:
-    """The supporter's current enrolments with last contact, next contact due and open concerns.
+    """The supporter's current enrolments with last contact, next contact due (from the follow-up engine's
+    state) and open concerns.
 
     Each figure is a correlated subquery, so the page is one query however large the caseload.
     Ordered: open concerns first, then the soonest (or most overdue) next contact, then by name.
@@ -49,6 +50,20 @@ def caseload(supporter: Supporter) -> QuerySet[Enrollment]:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    # The follow-up engine's state (a one-to-one join): the earliest of the cadence window's start, the
+    # supporter's own promise, a retry of an unanswered call and a booked call. Each is coalesced to a
+    # sentinel first because SQLite's MIN() of several values is NULL when any of them is.
+    never = Value(date.max)
+    next_due = NullIf(
+        Least(
+            Coalesce("follow_up__window_start", never),
+            Coalesce("follow_up__promised_on", never),
+            Coalesce("follow_up__retry_on", never),
+            Coalesce(TruncDate("follow_up__appointment_at"), never),
+            output_field=DateField(),
+        ),
+        never,
+    )
     return (
         Enrollment.objects.filter(
             assignments__supporter=supporter,
@@ -59,7 +74,7 @@ def caseload(supporter: Supporter) -> QuerySet[Enrollment]:
         .annotate(
             last_reached_at=Subquery(contacts.filter(outcome=Outcome.REACHED).values("occurred_at")[:1]),
             last_attempt_at=Subquery(contacts.values("occurred_at")[:1]),
-            next_contact_due=Subquery(contacts.filter(next_contact_due__isnull=False).values("next_contact_due")[:1]),
+            next_contact_due=next_due,
             open_concerns=Coalesce(Subquery(open_concerns, output_field=IntegerField()), Value(0)),
         )
         .order_by("-open_concerns", Coalesce("next_contact_due", Value(date.max)), "participant__preferred_name")

@@ -15,6 +15,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if not isinstance(user, User):
         return {"nav": []}
     items: list[tuple[str, str]] = []
+    if user.role == Role.SUPPORTER or is_organization_wide(user):
+        items.append(("Today", reverse("followup:today")))
     if user.role == Role.SUPPORTER:
         items.append(("My caseload", reverse("people:caseload")))
     if user.role == Role.PARTICIPANT:

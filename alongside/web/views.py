@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from alongside.accounts.models import Role
 
 HOME_BY_ROLE: dict[str, str] = {
-    Role.SUPPORTER: "people:caseload",
+    Role.SUPPORTER: "followup:today",
     Role.PARTICIPANT: "people:me",
     Role.SUPERVISOR: "safety:concerns",
     Role.PROFESSIONAL: "people:participants",

@@ -53,6 +53,8 @@ def test_supporter_logs_a_phone_call_with_two_functions_and_sees_it_on_the_timel
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
 
+    page.get_by_role("heading", name="Today", exact=True).wait_for()  # a supporter's home
+    page.get_by_role("link", name="My caseload").click()
     page.get_by_role("heading", name="My caseload").wait_for()
     page.screenshot(path=str(SCREENSHOTS / "caseload-360.png"), full_page=True)
     page.get_by_role("link", name="Paul Okafor").click()

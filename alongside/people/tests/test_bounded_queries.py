@@ -77,6 +77,10 @@ def test_caseload_shows_last_contact_next_due_and_open_concerns(world: World, cl
 
     due = timezone.localdate() + timedelta(days=5)
     make_contact(world.paul_enrollment, world.sofia.user, days_ago=2, next_contact_due=due)
+    # make_contact writes the row directly; the caseload's next due comes from the follow-up engine's state.
+    from alongside.followup import engine
+
+    engine.refresh([world.paul_enrollment.pk])
     Concern.objects.create(
         participant=world.paul, tier="urgent", reason="BP high", raised_by=world.sam, raised_at=timezone.now()
     )
