@@ -26,6 +26,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if can_see_aggregates(user):
         items.append(("Programs", reverse("programs:overview")))
     if is_organization_wide(user):
+        items.append(("Follow-up", reverse("followup:disengagement")))
         items.append(("Supporters", reverse("people:supporters")))
     if is_organization_wide(user) or user.role in (Role.PROFESSIONAL, Role.SUPPORTER):
         items.append(("Concerns", reverse("safety:concerns")))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from rest_framework.routers import DefaultRouter
 
-from alongside.followup.api import policies, worklist
+from alongside.followup.api import disengagement, policies, worklist
 
 
 def register(router: DefaultRouter) -> None:
     worklist.register(router)
     policies.register(router)
+    disengagement.register(router)
