@@ -143,7 +143,9 @@ class WorklistViewSet(viewsets.ViewSet):
         query = WorklistQuerySerializer(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        unassigned = bool(params["unassigned"]) and is_organization_wide(user)
+        unassigned = bool(params["unassigned"])
+        if unassigned and not is_organization_wide(user):
+            raise NotFound("Only organization-wide roles see participants with no supporter.")  # as on the page
         supporter = None if unassigned else chosen_supporter(user, params.get("supporter"))
         if supporter is None and not unassigned and not is_organization_wide(user):
             return Response([])  # a supporter login without a supporter profile has no list
