@@ -16,7 +16,7 @@ The cadence rule mirrors cadence.next_due_window (tests compare them on random d
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -86,47 +86,39 @@ _STATUS_LIST = ", ".join(f"'{s}'" for s in FOLLOW_UP_STATUSES)
 
 @dataclass(frozen=True)
 class Scope:
-    """Which enrolments to recompute: SQL conditions on programs_enrollment (alias en), on contacts
-    (alias c) and on followup_followupstate, each with its own parameters."""
+    """Which enrolments to recompute: a condition template on an enrolment id column (`{col}`), applied
+    to every table read (enrolments, contacts, assignments, state), with named parameters."""
 
-    enrollment_filter: str = ""
-    contact_filter: str = ""
-    state_filter: str = ""
-    params: tuple[int, ...] = ()
+    condition: str = ""
+    params: dict[str, int] = field(default_factory=dict)
+
+    def on(self, column: str) -> str:
+        return self.condition.format(col=column)
 
     @classmethod
     def enrollments(cls, ids: tuple[int, ...]) -> Scope:
-        marks = ", ".join(["%s"] * len(ids))
-        return cls(
-            f"AND en.id IN ({marks})", f"AND c.enrollment_id IN ({marks})", f"AND enrollment_id IN ({marks})", ids
-        )
+        names = [f"id{i}" for i in range(len(ids))]
+        marks = ", ".join(f"%({n})s" for n in names)
+        return cls(f"AND {{col}} IN ({marks})", dict(zip(names, ids, strict=True)))
 
     @classmethod
     def id_range(cls, first: int, last: int) -> Scope:
         """Enrolment ids first..last: index range scans, so a chunk costs what its own rows cost."""
-        return cls(
-            "AND en.id BETWEEN %s AND %s",
-            "AND c.enrollment_id BETWEEN %s AND %s",
-            "AND enrollment_id BETWEEN %s AND %s",
-            (first, last),
-        )
+        return cls("AND {col} BETWEEN %(first)s AND %(last)s", {"first": first, "last": last})
 
     @classmethod
     def program(cls, program_id: int) -> Scope:
         return cls(
-            "AND en.program_id = %s",
-            "AND c.enrollment_id IN (SELECT id FROM programs_enrollment WHERE program_id = %s)",
-            "AND program_id = %s",
-            (program_id,),
+            "AND {col} IN (SELECT id FROM programs_enrollment WHERE program_id = %(program)s)",
+            {"program": program_id},
         )
 
 
 def _state_sql(d: Dialect, scope: Scope) -> str:
     """INSERT ... SELECT ... ON CONFLICT DO UPDATE for every enrolment in FOLLOW_UP_STATUSES within the
-    scope. Parameters: scope.params three times (enrolments, contacts, contacts since), then now.
+    scope. Parameters: scope.params and now.
     Contacts of enrolments outside FOLLOW_UP_STATUSES are aggregated too when in scope; the final
     join from `e` drops them, which is cheaper than joining every contact to `e` first."""
-    id_filter = scope.enrollment_filter
     since_reached = "(s.last_reached_at IS NULL OR s.occurred_at > s.last_reached_at)"
     update = ", ".join(f"{c} = excluded.{c}" for c in STATE_COLUMNS)
     changed = " OR ".join(d.distinct(f"followup_followupstate.{c}", f"excluded.{c}") for c in STATE_COLUMNS)
@@ -137,7 +129,7 @@ INSERT INTO followup_followupstate (enrollment_id, {", ".join(STATE_COLUMNS)}, c
 WITH e AS (
     SELECT en.id, en.participant_id, en.program_id, en.enrolled_on
     FROM programs_enrollment en
-    WHERE en.status IN ({_STATUS_LIST}) {id_filter}
+    WHERE en.status IN ({_STATUS_LIST}) {scope.on('en.id')}
 ),
 reached AS (
     -- One pass over every contact of the enrolments in scope.
@@ -151,14 +143,14 @@ reached AS (
            MAX(CASE WHEN c.outcome = 'reached' AND c.fn_linkage THEN c.occurred_on END) AS last_linkage_on,
            MAX(CASE WHEN c.outcome = 'reached' AND c.fn_ongoing THEN c.occurred_on END) AS last_ongoing_on
     FROM contacts_contact c
-    WHERE 1 = 1 {scope.contact_filter}
+    WHERE 1 = 1 {scope.on('c.enrollment_id')}
     GROUP BY c.enrollment_id
 ),
 since {d.materialized} (
     -- The few contacts from the last reached one on: unanswered attempts and open promises.
     SELECT c.enrollment_id, c.occurred_at, c.occurred_on, c.outcome, c.next_contact_due, r.last_reached_at
     FROM contacts_contact c JOIN reached r ON r.enrollment_id = c.enrollment_id
-    WHERE (r.last_reached_at IS NULL OR c.occurred_at >= r.last_reached_at) {scope.contact_filter}
+    WHERE (r.last_reached_at IS NULL OR c.occurred_at >= r.last_reached_at) {scope.on('c.enrollment_id')}
 ),
 failed AS (
     SELECT s.enrollment_id, COUNT(*) AS n, MAX(s.occurred_at) AS last_failed_at,
@@ -194,9 +186,14 @@ promise AS (
 current_assignment AS (
     SELECT a.enrollment_id,
            COALESCE(MIN(CASE WHEN a.is_primary THEN a.id END), MIN(a.id)) AS id
-    FROM programs_assignment a JOIN e ON e.id = a.enrollment_id
-    WHERE a.ended_at IS NULL
+    FROM programs_assignment a
+    WHERE a.ended_at IS NULL {scope.on('a.enrollment_id')}
     GROUP BY a.enrollment_id
+),
+assignment AS (
+    SELECT a.enrollment_id, a.supporter_id, a.assigned_at
+    FROM programs_assignment a JOIN current_assignment ca ON ca.id = a.id
+    WHERE 1 = 1 {scope.on('a.enrollment_id')}
 ),
 schedule AS (
     SELECT e.id AS enrollment_id, e.participant_id, e.program_id, e.enrolled_on,
@@ -231,15 +228,14 @@ SELECT s.enrollment_id, s.participant_id, s.program_id, a.supporter_id, a.assign
        (SELECT MIN(ap.scheduled_for) FROM followup_callappointment ap
          WHERE ap.enrollment_id = s.enrollment_id AND ap.status = 'scheduled'),
        r.last_daily_management_on, r.last_social_emotional_on, r.last_linkage_on, r.last_ongoing_on,
-       %s
+       %(now)s
 FROM schedule s
 LEFT JOIN followup_cadencewindow w ON w.policy_id = s.policy_id AND w.start_day = s.next_start_day
 LEFT JOIN reached r ON r.enrollment_id = s.enrollment_id
 LEFT JOIN failed f ON f.enrollment_id = s.enrollment_id
 LEFT JOIN failed_detail fd ON fd.enrollment_id = s.enrollment_id
 LEFT JOIN promise p ON p.enrollment_id = s.enrollment_id
-LEFT JOIN current_assignment ca ON ca.enrollment_id = s.enrollment_id
-LEFT JOIN programs_assignment a ON a.id = ca.id
+LEFT JOIN assignment a ON a.enrollment_id = s.enrollment_id
 LEFT JOIN followup_followuprules ru ON ru.program_id = s.program_id
 WHERE {d.true}
 ON CONFLICT (enrollment_id) DO UPDATE SET {update}, computed_at = excluded.computed_at
@@ -251,7 +247,7 @@ def _delete_sql(scope: Scope) -> str:
     return f"""
 DELETE FROM followup_followupstate
 WHERE enrollment_id NOT IN (SELECT id FROM programs_enrollment WHERE status IN ({_STATUS_LIST}))
-{scope.state_filter}
+{scope.on('enrollment_id')}
 """
 
 
@@ -264,9 +260,9 @@ class RecomputeResult:
 def _run(scope: Scope) -> RecomputeResult:
     d = Dialect(connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(_state_sql(d, scope), [*scope.params * 3, timezone.now()])
+        cursor.execute(_state_sql(d, scope), {**scope.params, "now": timezone.now()})
         written = cursor.rowcount
-        cursor.execute(_delete_sql(scope), list(scope.params))
+        cursor.execute(_delete_sql(scope), scope.params)
         deleted = cursor.rowcount
     return RecomputeResult(written=max(written, 0), deleted=max(deleted, 0))
 
