@@ -1,4 +1,5 @@
-"""python -m bench [--participants N] [--output docs/benchmarks.md]"""
+"""python -m bench [--participants N] [--output docs/benchmarks.md]: the reads pages and reports lean on.
+python -m bench followup [--scale default|full] [...]: the follow-up engine at scale (bench/followup.py)."""
 
 from __future__ import annotations
 

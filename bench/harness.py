@@ -150,6 +150,10 @@ def fresh_database() -> Iterator[None]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv and argv[0] == "followup":  # python -m bench followup [...]: the follow-up engine at scale
+        from bench.followup import main as followup_main
+
+        return followup_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--participants", type=int, default=10_000, help="default %(default)s")
     parser.add_argument("--contacts-per-participant", type=int, default=30, help="default %(default)s")

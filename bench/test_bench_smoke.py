@@ -3,6 +3,8 @@ data, and a report that keeps the other engines' tables. No timing assertions.""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from bench.dataset import DatasetSize, build_dataset
@@ -41,3 +43,21 @@ def test_the_report_keeps_the_other_engines_table() -> None:
     assert report.count("<!-- bench:sqlite -->") == 1
     for result in results:
         assert result.operation in sqlite_table
+
+
+def test_the_follow_up_bench_runs_at_two_tiny_sizes_with_the_same_incremental_query_counts() -> None:
+    from bench.followup import FollowUpSize, build_followup_dataset, followup_table, run_followup_benchmarks
+
+    small = build_followup_dataset(FollowUpSize(enrollments=40, contacts=200, supporters=4), quiet=True)
+    small_results = run_followup_benchmarks(small, repeat=2, incremental=2)
+    large = build_followup_dataset(FollowUpSize(enrollments=120, contacts=900, supporters=4), quiet=True)
+    large_results = run_followup_benchmarks(large, repeat=2, incremental=2)
+
+    by_name = {r.operation.split(" (")[0]: r for r in small_results}
+    for result in large_results:
+        if result.operation.startswith(("log_contact", "engine.refresh", "GET worklist")):
+            assert result.queries == by_name[result.operation.split(" (")[0]].queries, result.operation
+    assert any(r.operation.startswith("recompute_all, nothing changed (0 written)") for r in large_results)
+    assert all(0 <= r.median_ms <= r.p95_ms and r.peak_rss_mb > 0 for r in large_results)
+    table = followup_table(large_results, "engine", large.size, date.today(), "2")
+    assert table.count("\n") == len(large_results) + 1
