@@ -40,6 +40,7 @@ PRESET_BY_MODEL: tuple[tuple[int, str], ...] = (
     (3, "coaching_phases"),
     (4, "chw_fortnightly"),
     (5, "support_group_monthly"),
+    (1, "support_group_monthly"),  # group visits meet monthly (domain-notes.md)
 )
 DEFAULT_PRESET = "reciprocal_weekly"
 

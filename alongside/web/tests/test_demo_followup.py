@@ -24,7 +24,7 @@ EXPECTED_PRESETS = {
     "Peer Coaches": "coaching_phases",
     "Promotoras de Salud": "chw_fortnightly",
     "Monthly Support Circle": "support_group_monthly",
-    "Diabetes Group Visits": DEFAULT_PRESET,
+    "Diabetes Group Visits": "support_group_monthly",  # monthly visits
     "Living Well Workshop": DEFAULT_PRESET,
     "Online Diabetes Community": DEFAULT_PRESET,
 }
