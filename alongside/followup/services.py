@@ -4,7 +4,6 @@ ValidationError keyed by field before writing anything, and refreshes the follow
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -317,15 +316,10 @@ def log_call(
 # ---- disengagement actions ----
 
 
-@dataclass(frozen=True)
-class Reassignment:
-    enrollment: Enrollment
-    supporter: Supporter
-
-
 @transaction.atomic
-def reassign(by: User, enrollment: Enrollment, supporter: Supporter, reason: str = "") -> None:
-    """Makes `supporter` the primary supporter and ends the other current assignments."""
+def reassign(by: User, enrollment: Enrollment, supporter: Supporter) -> None:
+    """Makes `supporter` the primary supporter and ends the other current assignments (the assignment rows
+    keep who assigned whom and when)."""
     _require_manager(by, enrollment.program.organization_id)
     current = list(enrollment.assignments.filter(ended_at__isnull=True).select_related("supporter"))
     if any(a.supporter_id == supporter.pk for a in current):

@@ -249,6 +249,22 @@ REASON_FILTERS = {
 }
 
 
+def line_for_state(state: FollowUpState, now: datetime | None = None) -> WorklistLine | None:
+    """The worklist line for one enrolment (as Today would show it), or None when nothing is due.
+    Precondition: the caller has checked the viewer may see this enrolment."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    rules = ProgramRules.load({state.program_id})
+    row = (
+        annotate_today(FollowUpState.objects.filter(pk=state.pk), today, now, rules)
+        .select_related("participant__organization", "program")
+        .first()
+    )
+    if row is None or row.__dict__.get("priority", 9) >= 9:
+        return None
+    return _line(row, today, now, rules)
+
+
 def _days(n: int) -> str:
     return f"{n} day" if n == 1 else f"{n} days"
 

@@ -32,6 +32,7 @@ S = EnrollmentStatus
 # Moving a person past "referred" means the program will reach out, which needs their consent.
 STATUSES_NEEDING_CONTACT_CONSENT = frozenset({S.ENROLLED, S.ACTIVE})
 STATUSES_NEEDING_REASON = frozenset({S.WITHDRAWN, S.LOST_TO_FOLLOW_UP, S.PAUSED})
+MAX_REASON_LENGTH = EnrollmentTransition._meta.get_field("reason").max_length or 300
 
 
 def check_program_fields(data: dict[str, Any], organization: Organization, program: Program | None) -> dict[str, Any]:
@@ -202,6 +203,8 @@ def change_status(by: User, enrollment: Enrollment, to_status: str, reason: str 
         raise ValidationError({"status": ["Record the participant's consent to be contacted first."]})
     if to_status in STATUSES_NEEDING_REASON and not reason.strip():
         raise ValidationError({"reason": [f"Say why the enrolment is {S(to_status).label.lower()}."]})
+    if len(reason.strip()) > MAX_REASON_LENGTH:
+        raise ValidationError({"reason": [f"Keep the reason under {MAX_REASON_LENGTH} characters."]})
     now = timezone.now()
     EnrollmentTransition.objects.create(
         enrollment=enrollment,

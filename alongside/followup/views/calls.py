@@ -30,7 +30,7 @@ from alongside.contacts.forms import ContactForm
 from alongside.followup.models import LAST_FUNCTION_FIELDS, AppointmentStatus, CallAppointment, FollowUpState
 from alongside.followup.services import call_guide_for, cancel_appointment, in_quiet_hours, log_call, rules_for
 from alongside.followup.services import schedule_call as schedule_call_service
-from alongside.followup.worklist import ProgramRules, Reason, _line, annotate_today
+from alongside.followup.worklist import Reason, line_for_state
 from alongside.people import access
 from alongside.people.phones import display_phone
 from alongside.programs.models import Enrollment
@@ -77,17 +77,8 @@ class FunctionCheck:
 
 def reasons_for(state: FollowUpState | None, now: datetime) -> list[Reason]:
     """Why this person is on today's list (empty when they are not), with the worklist's own wording."""
-    if state is None:
-        return []
-    today = timezone.localdate(now)
-    rules = ProgramRules.load({state.program_id})
-    annotated = annotate_today(FollowUpState.objects.filter(pk=state.pk), today, now, rules).select_related(
-        "participant__organization"
-    )
-    row = annotated.first()
-    if row is None or row.__dict__.get("priority", 9) >= 9:
-        return []
-    return _line(row, today, now, rules).reasons
+    line = line_for_state(state, now) if state is not None else None
+    return line.reasons if line else []
 
 
 def render_call_screen(

@@ -255,6 +255,20 @@ def test_withdrawing_or_pausing_needs_a_reason(world: World, client: Client, to_
     assert counts() == before
 
 
+def test_a_reason_longer_than_the_history_keeps_is_refused(world: World, client: Client) -> None:
+    client.force_login(world.cora)
+    before = counts()
+    response = client.post(
+        reverse("programs:change_status", args=[world.paul_enrollment.pk]),
+        {"status": "paused", "reason": "x" * 301},
+        follow=True,
+    )
+    assert flash_messages(response) == ["Keep the reason under 300 characters."]
+    world.paul_enrollment.refresh_from_db()
+    assert world.paul_enrollment.status == S.ACTIVE
+    assert counts() == before
+
+
 def test_reactivating_needs_consent_to_be_contacted(world: World, client: Client) -> None:
     enrollment = make_enrollment(world.cora, world.rita, world.telephone, status=S.PAUSED)
     world.rita.consent_contact = False
