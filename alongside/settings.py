@@ -151,7 +151,7 @@ if not DEBUG:
 FOLLOWUP_RECOMPUTE_WORK_MEM = env_str("FOLLOWUP_RECOMPUTE_WORK_MEM", "64MB")
 # Enrolments per transaction in the full recompute: bounds how long a logged contact can wait for it.
 # Every process must use the same value: incremental updates lock the chunk their enrolment falls in.
-FOLLOWUP_RECOMPUTE_CHUNK = env_int("FOLLOWUP_RECOMPUTE_CHUNK", 20000)
+FOLLOWUP_RECOMPUTE_CHUNK = env_int("FOLLOWUP_RECOMPUTE_CHUNK", 50000)
 # Threads (one database connection each) for the full recompute on PostgreSQL; the database does the work.
 FOLLOWUP_RECOMPUTE_WORKERS = env_int("FOLLOWUP_RECOMPUTE_WORKERS", 2)
 
