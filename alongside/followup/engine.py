@@ -74,6 +74,21 @@ class Dialect:
     def distinct(self, a: str, b: str) -> str:
         return f"{a} IS DISTINCT FROM {b}" if self.vendor == "postgresql" else f"{a} IS NOT {b}"
 
+    def since_last_reached(self, contact_scope: str) -> str:
+        """Each enrolment's contacts from its last reached one on. PostgreSQL: an index range scan per
+        enrolment (LATERAL) reads the one to three rows it needs; a join would hash the whole chunk."""
+        columns = "c.occurred_at, c.occurred_on, c.outcome, c.next_contact_due"
+        if self.vendor == "postgresql":
+            return f"""SELECT r.enrollment_id, {columns}, r.last_reached_at
+    FROM reached r CROSS JOIN LATERAL (
+        SELECT {columns} FROM contacts_contact c
+        WHERE c.enrollment_id = r.enrollment_id
+          AND c.occurred_at >= COALESCE(r.last_reached_at, '-infinity'::timestamptz)
+    ) c"""
+        return f"""SELECT c.enrollment_id, {columns}, r.last_reached_at
+    FROM contacts_contact c JOIN reached r ON r.enrollment_id = c.enrollment_id
+    WHERE (r.last_reached_at IS NULL OR c.occurred_at >= r.last_reached_at) {contact_scope}"""
+
     @property
     def materialized(self) -> str:
         # Computed once and read four times; SQLite decides for itself.
@@ -154,9 +169,7 @@ reached AS (
 ),
 since {d.materialized} (
     -- The few contacts from the last reached one on: unanswered attempts and open promises.
-    SELECT c.enrollment_id, c.occurred_at, c.occurred_on, c.outcome, c.next_contact_due, r.last_reached_at
-    FROM contacts_contact c JOIN reached r ON r.enrollment_id = c.enrollment_id
-    WHERE (r.last_reached_at IS NULL OR c.occurred_at >= r.last_reached_at) {scope.on("c.enrollment_id")}
+    {d.since_last_reached(scope.on("c.enrollment_id"))}
 ),
 failed AS (
     SELECT s.enrollment_id, COUNT(*) AS n, MAX(s.occurred_at) AS last_failed_at,
@@ -189,6 +202,11 @@ promise AS (
     WHERE s.next_contact_due IS NOT NULL
     GROUP BY p.enrollment_id
 ),
+windows AS (
+    SELECT w.policy_id, w.start_day, w.end_day,
+           LAG(w.start_day) OVER (PARTITION BY w.policy_id ORDER BY w.start_day) AS previous_start
+    FROM followup_cadencewindow w
+),
 current_assignment AS (
     SELECT a.enrollment_id,
            COALESCE(MIN(CASE WHEN a.is_primary THEN a.id END), MIN(a.id)) AS id
@@ -207,10 +225,7 @@ schedule AS (
            COALESCE(po.kind, pp.kind) AS kind,
            COALESCE(po.interval_days, pp.interval_days) AS interval_days,
            COALESCE(po.grace_days, pp.grace_days) AS grace_days,
-           (SELECT MIN(w.start_day) FROM followup_cadencewindow w
-             WHERE w.policy_id = COALESCE(po.id, pp.id)
-               AND (r.last_reached_on IS NULL
-                    OR w.start_day > {d.days_between("r.last_reached_on", "e.enrolled_on")})) AS next_start_day
+           COALESCE({d.days_between("r.last_reached_on", "e.enrolled_on")}, -100000) AS last_day
     FROM e
     LEFT JOIN reached r ON r.enrollment_id = e.id
     LEFT JOIN followup_cadencepolicy po ON po.enrollment_id = e.id
@@ -236,7 +251,11 @@ SELECT s.enrollment_id, s.participant_id, s.program_id, a.supporter_id, a.assign
        r.last_daily_management_on, r.last_social_emotional_on, r.last_linkage_on, r.last_ongoing_on,
        %(now)s
 FROM schedule s
-LEFT JOIN followup_cadencewindow w ON w.policy_id = s.policy_id AND w.start_day = s.next_start_day
+-- The current window is the first to start after the day of the last reached contact: the one whose
+-- predecessor started on or before that day (a join on the few windows of each policy, not a subquery
+-- per enrolment).
+LEFT JOIN windows w ON w.policy_id = s.policy_id AND w.start_day > s.last_day
+                   AND (w.previous_start IS NULL OR w.previous_start <= s.last_day)
 LEFT JOIN reached r ON r.enrollment_id = s.enrollment_id
 LEFT JOIN failed f ON f.enrollment_id = s.enrollment_id
 LEFT JOIN failed_detail fd ON fd.enrollment_id = s.enrollment_id
