@@ -76,7 +76,7 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("supervisor", Role.SUPERVISOR, "Open concerns by tier, emergencies first"),
     DemoLogin("professional", Role.PROFESSIONAL, "Participants of the programs they lead"),
     DemoLogin("evaluator", Role.EVALUATOR, "Programs overview: aggregate figures only"),
-    DemoLogin("supporter", Role.SUPPORTER, "Caseload: concerns first, then next contact due"),
+    DemoLogin("supporter", Role.SUPPORTER, "Today: who to call now and why, one tap to the call screen"),
     DemoLogin("participant", Role.PARTICIPANT, "Their own record: supporter, programs, timeline"),
 )
 STAFF_NAMES: dict[str, tuple[str, str]] = {
