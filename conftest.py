@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 from alongside.testing.api import ApiFor, api_client_for
+from alongside.testing.browser import phone_page
 from alongside.testing.world import World, build_world
 
 
@@ -32,3 +36,9 @@ def _fresh_cache() -> None:
 @pytest.fixture
 def api() -> ApiFor:
     return api_client_for
+
+
+@pytest.fixture
+def page(live_server) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+    """A real Chromium page at 360 px; the test's URLs start at live_server.url."""
+    yield from phone_page()

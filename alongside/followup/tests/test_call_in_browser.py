@@ -3,49 +3,16 @@ unanswered call, then a reached one that takes the line off the list."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from alongside.contacts.models import Contact
 from alongside.followup import engine
 from alongside.followup.cadence import Cadence, CadenceKind
 from alongside.followup.services import save_cadence, save_call_guide
+from alongside.testing.browser import SCREENSHOTS
 from alongside.testing.world import PASSWORD, World
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(os.environ.get("ALONGSIDE_SCREENSHOTS", "var/screenshots"))
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def page(live_server) -> Iterator[object]:
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must have Chromium at {CHROMIUM}")
-        pytest.skip(f"No Chromium at {CHROMIUM}: install Debian's chromium package to run browser tests")
-    # Playwright's sync API runs an event loop in this thread; Django's ORM in the test body is fine.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=1, has_touch=True)
-        yield context.new_page()
-        context.close()
-        browser.close()
 
 
 def test_supporter_calls_from_today_no_answer_then_reached_and_the_line_leaves(world: World, live_server, page) -> None:
