@@ -117,3 +117,16 @@ def test_another_supporter_cannot_book_or_cancel(world: World, client: Client) -
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.SCHEDULED
     assert CallAppointment.objects.count() == 1
+
+
+def test_a_booked_call_shows_on_the_participants_timeline_to_those_who_see_them(world: World, client: Client) -> None:
+    schedule_call(world.sofia.user, world.paul_enrollment, in_two_days(world), note="After his clinic visit")
+    page = reverse("people:participant", args=[world.paul.pk])
+
+    client.force_login(world.sofia.user)
+    shown = client.get(page).content.decode()
+    assert "call booked for" in shown
+    assert "After his clinic visit" in shown
+
+    client.force_login(world.sid.user)  # not Paul's supporter: the page itself is not found
+    assert client.get(page).status_code == 404
