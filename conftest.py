@@ -7,12 +7,18 @@ import pytest
 
 from alongside.testing.api import ApiFor, api_client_for
 from alongside.testing.browser import phone_page
+from alongside.testing.groups import GroupWorld, build_group_world
 from alongside.testing.world import World, build_world
 
 
 @pytest.fixture
 def world(db: None) -> World:
     return build_world()
+
+
+@pytest.fixture
+def group_world(world: World) -> GroupWorld:
+    return build_group_world(world)
 
 
 @pytest.fixture(autouse=True)

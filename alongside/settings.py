@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "alongside.contacts",
     "alongside.safety",
     "alongside.followup",
+    "alongside.groups",
+    "alongside.selfcare",
     "alongside.scheduling",
     "alongside.audit",
     "alongside.web",

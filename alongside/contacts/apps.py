@@ -9,5 +9,7 @@ class ContactsConfig(AppConfig):
     def ready(self) -> None:
         from alongside.contacts.queries import contact_events
         from alongside.people import timeline
+        from alongside.programs import deliveries
 
         timeline.register("contacts", contact_events)
+        deliveries.register("contacts", deliveries.CONTACTS_SQL)

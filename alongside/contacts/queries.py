@@ -7,17 +7,20 @@ contacts (tests assert the query counts; bench/ measures the time).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import Count, DateField, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db import connection
+from django.db.models import Count, DateField, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Least, NullIf, TruncDate
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from alongside.accounts.models import Role, User
 from alongside.contacts.models import Contact
-from alongside.people.access import contacts_visible_to
+from alongside.people.access import contacts_visible_to, enrollments_visible_to
 from alongside.people.models import Participant, Supporter
 from alongside.people.timeline import TimelineEvent
+from alongside.programs import deliveries
 from alongside.programs.models import CASELOAD_STATUSES, Enrollment, EnrollmentStatus, Program
 from alongside.safety.models import Concern
 from alongside.taxonomy import FUNCTION_FIELDS, KeyFunction, Outcome
@@ -100,7 +103,8 @@ class Coverage:
 
 
 def function_coverage(programs: QuerySet[Program], days: int, now: datetime | None = None) -> dict[int, Coverage]:
-    """{program id: Coverage} for currently active enrolments. Two aggregate queries in all."""
+    """{program id: Coverage} for currently active enrolments, counting every channel that delivers the
+    functions (programs.deliveries: contacts, group attendance, ...). Two aggregate queries in all."""
     now = now or timezone.now()
     since = now - timedelta(days=days)
     result: dict[int, Coverage] = {}
@@ -111,36 +115,53 @@ def function_coverage(programs: QuerySet[Program], days: int, now: datetime | No
     )
     for row in active:
         result[row["program"]] = Coverage(days=days, active=row["n"])
-    delivered = (
-        Contact.objects.filter(
-            enrollment__program__in=programs.values("pk"),
-            enrollment__status=EnrollmentStatus.ACTIVE,
-            outcome=Outcome.REACHED,
-            occurred_at__gt=since,
-            occurred_at__lte=now,
-        )
-        .values("enrollment__program")
-        .annotate(
-            reached=Count("enrollment", distinct=True),
-            **{
-                code: Count("enrollment", distinct=True, filter=Q(**{column: True}))
-                for code, column in FUNCTION_FIELDS.items()
-            },
-        )
+    in_scope = Enrollment.objects.filter(program__in=programs.values("pk"), status=EnrollmentStatus.ACTIVE)
+    scope_sql, scope_params = in_scope.order_by().values("pk").query.sql_with_params()
+    flags = ", ".join(
+        f"MAX(CASE WHEN d.{column} THEN 1 ELSE 0 END) AS {code}" for code, column in FUNCTION_FIELDS.items()
     )
-    for row in delivered:
-        coverage = result.setdefault(row["enrollment__program"], Coverage(days=days))
-        coverage.reached = row["reached"]
-        coverage.by_function = {code: row[code] for code in FUNCTION_FIELDS}
+    sums = ", ".join(f"SUM(per.{code})" for code in FUNCTION_FIELDS)
+    sql = f"""
+SELECT e.program_id, COUNT(*), {sums}
+FROM (
+    SELECT d.enrollment_id, {flags}
+    FROM ({deliveries.union_sql()}) d
+    WHERE d.occurred_at > %s AND d.occurred_at <= %s AND d.enrollment_id IN ({scope_sql})
+    GROUP BY d.enrollment_id
+) per JOIN programs_enrollment e ON e.id = per.enrollment_id
+GROUP BY e.program_id"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [since, now, *scope_params])
+        rows = cursor.fetchall()
+    for program_id, reached, *counts in rows:
+        coverage = result.setdefault(program_id, Coverage(days=days))
+        coverage.reached = reached
+        coverage.by_function = {code: int(n) for code, n in zip(FUNCTION_FIELDS, counts, strict=True)}
     return result
 
 
 def last_function_dates(participant: Participant, viewer: User) -> dict[int, dict[str, datetime | None]]:
-    """{enrollment id: {function: when it was last delivered}} for one participant, one query."""
-    rows = (
-        contacts_visible_to(viewer)
-        .filter(participant=participant, outcome=Outcome.REACHED)
-        .values("enrollment")
-        .annotate(**{code: Max("occurred_at", filter=Q(**{column: True})) for code, column in FUNCTION_FIELDS.items()})
-    )
-    return {row["enrollment"]: {code: row[code] for code in FUNCTION_FIELDS} for row in rows}
+    """{enrollment id: {function: when it was last delivered, in any channel}} for one participant's
+    enrolments the viewer may see. One query."""
+    visible = enrollments_visible_to(viewer).filter(participant=participant)
+    scope_sql, scope_params = visible.order_by().values("pk").query.sql_with_params()
+    latest = ", ".join(f"MAX(CASE WHEN d.{column} THEN d.occurred_at END)" for column in FUNCTION_FIELDS.values())
+    sql = f"""
+SELECT d.enrollment_id, {latest}
+FROM ({deliveries.union_sql()}) d
+WHERE d.enrollment_id IN ({scope_sql})
+GROUP BY d.enrollment_id"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, scope_params)
+        rows = cursor.fetchall()
+    return {row[0]: {code: _as_datetime(v) for code, v in zip(FUNCTION_FIELDS, row[1:], strict=True)} for row in rows}
+
+
+def _as_datetime(value: datetime | str | None) -> datetime | None:
+    """A timestamp from raw SQL: PostgreSQL returns it aware; SQLite returns the stored UTC text."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = parse_datetime(value)
+    if parsed is None:
+        raise ValueError(f"Not a timestamp: {value!r}")
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)

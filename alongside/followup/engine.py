@@ -26,7 +26,9 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from alongside.followup.models import FollowUpState
+from alongside.programs import deliveries
 from alongside.programs.models import Enrollment, EnrollmentStatus
+from alongside.taxonomy import FUNCTION_FIELDS
 
 # Statuses in which the engine schedules contacts. Paused people get no follow-ups while paused.
 FOLLOW_UP_STATUSES = (EnrollmentStatus.ENROLLED, EnrollmentStatus.ACTIVE)
@@ -89,6 +91,12 @@ class Dialect:
     FROM contacts_contact c JOIN reached r ON r.enrollment_id = c.enrollment_id
     WHERE (r.last_reached_at IS NULL OR c.occurred_at >= r.last_reached_at) {contact_scope}"""
 
+    def later(self, a: str, b: str) -> str:
+        """The later of two nullable dates (SQLite's two-argument MAX is NULL when either is)."""
+        if self.vendor == "postgresql":
+            return f"GREATEST({a}, {b})"
+        return f"CASE WHEN {a} IS NULL THEN {b} WHEN {b} IS NULL OR {a} >= {b} THEN {a} ELSE {b} END"
+
     @property
     def materialized(self) -> str:
         # Computed once and read four times; SQLite decides for itself.
@@ -133,6 +141,25 @@ class Scope:
             "AND {col} IN (SELECT id FROM programs_enrollment WHERE program_id = %(program)s)",
             {"program": program_id},
         )
+
+
+_LAST_FUNCTION_COLUMNS = tuple(f"last_{code}_on" for code in FUNCTION_FIELDS)
+
+
+def _delivered_sql(scope: Scope) -> str:
+    """Per enrolment in scope, the last day each function was delivered by a non-contact source."""
+    others = deliveries.union_sql(exclude=("contacts",))
+    latest = ", ".join(
+        f"MAX(CASE WHEN d.{column} THEN d.occurred_on END) AS last_{code}_on"
+        for code, column in FUNCTION_FIELDS.items()
+    )
+    if not others:
+        nulls = ", ".join(f"NULL AS {c}" for c in _LAST_FUNCTION_COLUMNS)
+        return f"SELECT NULL AS enrollment_id, {nulls} WHERE 1 = 0"
+    return f"""SELECT d.enrollment_id, {latest}
+    FROM ({others}) d
+    WHERE 1 = 1 {scope.on("d.enrollment_id")}
+    GROUP BY d.enrollment_id"""
 
 
 def _state_sql(d: Dialect, scope: Scope) -> str:
@@ -219,6 +246,10 @@ assignment AS (
     FROM programs_assignment a JOIN current_assignment ca ON ca.id = a.id
     WHERE 1 = 1 {scope.on("a.enrollment_id")}
 ),
+delivered AS (
+    -- Functions delivered outside contacts (group sessions attended, ...): see programs.deliveries.
+    {_delivered_sql(scope)}
+),
 schedule AS (
     SELECT e.id AS enrollment_id, e.participant_id, e.program_id, e.enrolled_on,
            COALESCE(po.id, pp.id) AS policy_id,
@@ -248,7 +279,7 @@ SELECT s.enrollment_id, s.participant_id, s.program_id, a.supporter_id, a.assign
        p.due,
        (SELECT MIN(ap.scheduled_for) FROM followup_callappointment ap
          WHERE ap.enrollment_id = s.enrollment_id AND ap.status = 'scheduled'),
-       r.last_daily_management_on, r.last_social_emotional_on, r.last_linkage_on, r.last_ongoing_on,
+       {", ".join(d.later(f"r.{c}", f"dl.{c}") for c in _LAST_FUNCTION_COLUMNS)},
        %(now)s
 FROM schedule s
 -- The current window is the first to start after the day of the last reached contact: the one whose
@@ -261,6 +292,7 @@ LEFT JOIN failed f ON f.enrollment_id = s.enrollment_id
 LEFT JOIN failed_detail fd ON fd.enrollment_id = s.enrollment_id
 LEFT JOIN promise p ON p.enrollment_id = s.enrollment_id
 LEFT JOIN assignment a ON a.enrollment_id = s.enrollment_id
+LEFT JOIN delivered dl ON dl.enrollment_id = s.enrollment_id
 LEFT JOIN followup_followuprules ru ON ru.program_id = s.program_id
 WHERE {d.true}
 ON CONFLICT (enrollment_id) DO UPDATE SET {update}, computed_at = excluded.computed_at

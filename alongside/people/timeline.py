@@ -35,6 +35,10 @@ def register(name: str, source: TimelineSource) -> None:
     _sources[name] = source
 
 
+def source_names() -> list[str]:
+    return sorted(_sources)
+
+
 def timeline_for(participant: Participant, viewer: User, limit: int = 100) -> list[TimelineEvent]:
     """The newest `limit` events from every source. Precondition: viewer may see the participant."""
     streams = [source(participant, viewer, limit) for source in _sources.values()]

@@ -1,0 +1,5 @@
+"""Timeline entries: filled in below."""
+
+
+def register_sources() -> None:
+    pass
