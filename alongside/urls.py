@@ -10,6 +10,8 @@ urlpatterns = [
     path("contacts/", include("alongside.contacts.urls")),
     path("safety/", include("alongside.safety.urls")),
     path("followup/", include("alongside.followup.urls")),
+    path("groups/", include("alongside.groups.urls")),
+    path("selfcare/", include("alongside.selfcare.urls")),
     path("audit/", include("alongside.audit.urls")),
     path("api/v1/", include("alongside.api_v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,0 +1,1 @@
+"""Pages for group series, one module per feature; each module exports its urlpatterns."""
