@@ -207,6 +207,11 @@ SPECTACULAR_SETTINGS = {
         "ConditionEnum": "alongside.taxonomy.Condition",
         "LanguageEnum": "alongside.taxonomy.LANGUAGE_CHOICES",
         "CadenceKindEnum": "alongside.followup.cadence.CadenceKind",
+        "GroupKindEnum": "alongside.groups.models.GroupKind",
+        "SessionStatusEnum": "alongside.groups.models.SessionStatus",
+        "RegistrationStatusEnum": "alongside.groups.models.RegistrationStatus",
+        "AttendanceStatusEnum": "alongside.groups.models.AttendanceStatus",
+        "FacilitatorRoleEnum": "alongside.groups.models.FacilitatorRole",
     },
 }
 
