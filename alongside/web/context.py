@@ -25,6 +25,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Participants", reverse("people:participants")))
     if can_see_aggregates(user):
         items.append(("Programs", reverse("programs:overview")))
+    # groups: organization-wide roles, and supporters and professionals who lead a series.
+    if is_organization_wide(user) or (user.role in (Role.SUPPORTER, Role.PROFESSIONAL) and user.facilitations.exists()):
+        items.append(("Groups", reverse("groups:my_sessions")))
+    elif user.role == Role.EVALUATOR:
+        items.append(("Groups", reverse("groups:report")))
     if is_organization_wide(user):
         items.append(("Follow-up", reverse("followup:disengagement")))
         items.append(("Supporters", reverse("people:supporters")))
