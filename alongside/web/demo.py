@@ -52,6 +52,7 @@ from alongside.taxonomy import Condition, Initiation, KeyFunction, Modality, Out
 from alongside.web import demo_text as text
 from alongside.web.demo_contacts import CONCERN_MODALITY, CONCERNS, ContactMaker, Story, touches_for
 from alongside.web.demo_followup import load_follow_up
+from alongside.web.demo_groups import DROPOUT_REASON, LEADER_LOGIN, GroupDemo
 
 S = EnrollmentStatus
 C = Condition
@@ -77,8 +78,12 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("professional", Role.PROFESSIONAL, "Participants of the programs they lead"),
     DemoLogin("evaluator", Role.EVALUATOR, "Programs overview: aggregate figures only"),
     DemoLogin("supporter", Role.SUPPORTER, "Today: who to call now and why, one tap to the call screen"),
+    DemoLogin(
+        LEADER_LOGIN, Role.SUPPORTER, "Peer leader of the Spanish workshop: today's session 4, roster and attendance"
+    ),
     DemoLogin("participant", Role.PARTICIPANT, "Their own record: supporter, programs, timeline"),
 )
+LOGIN_NAMES = frozenset(login.username for login in DEMO_LOGINS)
 STAFF_NAMES: dict[str, tuple[str, str]] = {
     Role.ADMIN: ("Morgan", "Blake"),
     Role.COORDINATOR: ("Dana", "Whitfield"),
@@ -167,14 +172,16 @@ SUPPORTERS: tuple[SupporterSpec, ...] = (
                   "Southport", (T.TRAINED, 60), 15, ("promotoras",)),
     SupporterSpec("walter.green", "Walter", "Green", K.GROUP_FACILITATOR, ("en",), (C.TYPE_2_DIABETES, C.DEPRESSION),
                   "Army veteran", (T.TRAINED, 30), 16, ("circle",)),
-    SupporterSpec("gloria.ramirez", "Gloria", "Ramírez", K.PEER_LEADER, ("es", "en"), (C.TYPE_2_DIABETES,),
+    SupporterSpec(LEADER_LOGIN, "Gloria", "Ramírez", K.PEER_LEADER, ("es", "en"), (C.TYPE_2_DIABETES,),
                   "", (T.CERTIFIED, 28), 16, ("workshop",)),
     SupporterSpec("frank.miller", "Frank", "Miller", K.PEER_LEADER, ("en",), (C.TYPE_2_DIABETES,),
                   "", (T.LAPSED, 26), 16, ("workshop", "group_visits")),
     SupporterSpec("kevin.osei", "Kevin", "Osei", K.ONLINE_MODERATOR, ("en",), (C.TYPE_1_DIABETES,),
                   "", (T.TRAINED, 14), 50, ("online",)),
 )  # fmt: skip
-WORKSHOP_LEADERS = {"en": ("frank.miller", "gloria.ramirez"), "es": ("gloria.ramirez", "ana.torres")}
+# Supporters assigned to a workshop's participants: its peer leaders (demo_groups.py lists each series'
+# facilitators; the Spanish workshop's co-leader is a community health worker whose caseload is full).
+WORKSHOP_LEADERS = {"en": ("frank.miller", LEADER_LOGIN), "es": (LEADER_LOGIN,)}
 
 
 @dataclass(frozen=True)
@@ -186,7 +193,7 @@ class Cohort:
 
 
 COHORTS: tuple[Cohort, ...] = (
-    Cohort("promotoras", "es", 30),
+    Cohort("promotoras", "es", 25),
     Cohort("promotoras", "en", 4),
     Cohort("telephone", "es", 5),
     Cohort("telephone", "en", 16),
@@ -196,7 +203,7 @@ COHORTS: tuple[Cohort, ...] = (
     Cohort("circle", "en", 14),
     Cohort("online", "en", 35),
     Cohort("workshop", "en", 12, "workshop_done"),
-    Cohort("workshop", "es", 6, "workshop_now"),
+    Cohort("workshop", "es", 11, "workshop_now"),
 )
 # Some people take part in two programs: (from program, how many of its active people, into cohort).
 SECOND_PROGRAMS = (
@@ -282,6 +289,7 @@ class DemoBuilder:
         self.supporters: dict[str, Supporter] = {}
         self.used_names: set[str] = set()
         self.phones = (f"+1{area}55501{n:02d}" for area in text.PHONE_AREA_CODES for n in range(100))
+        self.groups = GroupDemo(seed, now, TIMEZONE)  # the group series' sessions, which stories attend
 
     def at(self, day: date, hour: int, minute: int = 0) -> datetime:
         """A local time on `day`, never later than now (the demo has no future)."""
@@ -297,6 +305,7 @@ class DemoBuilder:
         self._save_people(stories)
         self._save_enrollments(stories)
         self._save_contacts(stories)
+        self.groups.load(self.org, self.programs, self.staff, self.supporters, stories, self.login_story)
         load_follow_up(self.org, now=self.now, seed=self.seed)
         return self.org
 
@@ -336,7 +345,7 @@ class DemoBuilder:
     def _supporters(self) -> None:
         users = User.objects.bulk_create(
             [
-                self._user(s.username, Role.SUPPORTER, s.first_name, s.last_name, s.username == "supporter")
+                self._user(s.username, Role.SUPPORTER, s.first_name, s.last_name, s.username in LOGIN_NAMES)
                 for s in SUPPORTERS
             ]
         )
@@ -412,21 +421,23 @@ class DemoBuilder:
         for cohort in COHORTS:
             for i in range(cohort.size):
                 rng = random.Random(f"{self.seed}:{cohort.program}:{cohort.language}:{i}")
-                stories.append(self._story(rng, self._person(rng, cohort.language, cohort.program), cohort))
+                stories.append(self._story(rng, self._person(rng, cohort.language, cohort.program), cohort, i))
         for source, how_many, cohort in SECOND_PROGRAMS:
             chosen = [s for s in stories if s.program_key == source and s.status == S.ACTIVE][:how_many]
             for i, story in enumerate(chosen):
                 rng = random.Random(f"{self.seed}:{source}:{cohort.program}:{i}")
-                stories.append(self._story(rng, story.participant, cohort))
+                stories.append(self._story(rng, story.participant, cohort, -1))  # no role of its own
         for story in stories:  # consent to contact is what moves a person past "referred"
             story.participant.consent_contact = story.participant.consent_contact or story.status != S.REFERRED
         return stories
 
-    def _story(self, rng: random.Random, participant: Participant, cohort: Cohort) -> Story:
+    def _story(self, rng: random.Random, participant: Participant, cohort: Cohort, index: int) -> Story:
+        """`index`: the person's place in their cohort, -1 for a second program (the running workshop gives
+        some places a role)."""
         today = self.today
         program = self.programs[cohort.program]
         if cohort.kind.startswith("workshop"):
-            return self._workshop_story(rng, participant, program, cohort.kind == "workshop_now")
+            return self._workshop_story(rng, participant, program, cohort.kind, index)
         status = rng.choices(list(STATUS_MIX), list(STATUS_MIX.values()))[0]
         if cohort.kind == "group_visits" or (cohort.program == "circle" and status == S.COMPLETED):
             status = rng.choices([S.ACTIVE, S.PAUSED, S.WITHDRAWN], [86, 7, 7])[0]
@@ -435,9 +446,9 @@ class DemoBuilder:
             story.start = today - timedelta(days=rng.randint(0 if status == S.REFERRED else 1, 12))
             story.reason = rng.choice(REFERRAL_REASONS) if status == S.REFERRED else ""
             return story
-        first_visit = self._nth_weekday(today - timedelta(days=185), 0, 1, 1)
-        if cohort.kind == "group_visits" and rng.random() < 0.7:
-            story.start = first_visit.date() - timedelta(days=rng.randint(3, 10))
+        if cohort.program in ("group_visits", "circle") and rng.random() < 0.7:  # most join as the group starts
+            first_meeting = self.groups.schedule(cohort.program)[0]
+            story.start = first_meeting.date() - timedelta(days=rng.randint(3, 10))
         else:
             story.start = today - timedelta(days=rng.randint(14 if status == S.ACTIVE else 50, 190))
         if rng.random() < 0.35:
@@ -459,20 +470,12 @@ class DemoBuilder:
             S.COMPLETED: (COMPLETION_REASONS.get(cohort.program, "Reached the goals of the program."),),
         }
         story.reason = rng.choice(reasons.get(story.status, ("",)))
-        if cohort.program == "group_visits":
-            schedule = [self._nth_weekday(today - timedelta(days=185), i, 1, 1, time(10)) for i in range(9)]
-            self._attend(rng, story, schedule, 0.85)
-        elif cohort.program == "circle":
-            schedule = [self._nth_weekday(today - timedelta(days=200), i, 3, 0, time(18)) for i in range(9)]
-            self._attend(rng, story, schedule, 0.75)
+        if cohort.program in ("group_visits", "circle"):  # monthly meetings (demo_groups.py)
+            self._attend(
+                rng, story, self.groups.schedule(cohort.program), 0.85 if cohort.program == "group_visits" else 0.75
+            )
+            self.groups.join(cohort.program, story)
         return story
-
-    def _nth_weekday(self, around: date, months_on: int, weekday: int, nth: int = 1, at: time = time(10)) -> datetime:
-        """The nth `weekday` (0 = Monday; nth 0 = first) of the month `months_on` months after `around`."""
-        month_index = around.year * 12 + around.month - 1 + months_on
-        first = date(month_index // 12, month_index % 12 + 1, 1)
-        day = first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * nth)
-        return datetime.combine(day, at, self.tz)
 
     def _attend(self, rng: random.Random, story: Story, schedule: list[datetime], p: float) -> None:
         for session in schedule:
@@ -483,18 +486,25 @@ class DemoBuilder:
             elif story.start <= day <= story.end and not (story.pause and story.pause[0] <= day < story.pause[1]):
                 (story.sessions if rng.random() < p else story.missed).append(session)
 
-    def _workshop_story(self, rng: random.Random, participant: Participant, program: Program, current: bool) -> Story:
-        """Six weekly sessions; a completer attends at least 4 (domain-notes)."""
+    def _workshop_story(
+        self, rng: random.Random, participant: Participant, program: Program, key: str, index: int
+    ) -> Story:
+        """Six weekly sessions; a completer attends at least 4 (domain-notes). In the running workshop one
+        person stops after session 1 and the first on the waiting list takes the place from session 2."""
         today = self.today
-        anchor = today - timedelta(days=22 if current else 120)
-        first = anchor - timedelta(days=(anchor.weekday() - 2) % 7)  # a Wednesday
-        hour = time(10) if current else time(13, 30)
-        schedule = [datetime.combine(first + timedelta(weeks=k), hour, self.tz) for k in range(6)]
+        schedule = self.groups.schedule(key)
+        first = schedule[0].date()
         story = Story(participant, program, "workshop", S.ACTIVE, first - timedelta(days=rng.randint(3, 10)), today)
-        if current:
-            self._attend(rng, story, schedule, 0.85)
+        if key == "workshop_now":
+            role = self.groups.workshop_role(index)
+            if role == "dropout":
+                story.status, story.end = S.WITHDRAWN, first + timedelta(days=3)
+                story.reason, story.sessions = DROPOUT_REASON, schedule[:1]
+            else:
+                self._attend(rng, story, schedule[1:] if role == "late" else schedule, 0.85)
+            self.groups.join(key, story, role)
             return story
-        if rng.random() < 0.78:
+        if index % 4 != 3:  # three in four complete (domain-notes: national completion ~75%)
             attended = sorted(rng.sample(range(6), rng.choices([4, 5, 6], [20, 35, 45])[0]))
             story.status, story.end = S.COMPLETED, schedule[-1].date()
             story.reason = f"Attended {len(attended)} of 6 sessions."
@@ -504,6 +514,7 @@ class DemoBuilder:
             story.reason = f"Attended {len(attended)} of 6 sessions; the afternoon time clashed with work."
         story.sessions = [schedule[k] for k in attended]
         story.missed = [s for k, s in enumerate(schedule) if k not in attended and s.date() <= story.end]
+        self.groups.join(key, story)
         return story
 
     # --- matching --------------------------------------------------------------------------------
@@ -653,7 +664,9 @@ class DemoBuilder:
         maker = ContactMaker(self.rng, self.tz, self.now)
         recorded_by = {s.pk: s.user_id for s in self.supporters.values()}
         for story in stories:
-            maker.for_story(story, touches_for(story, self.rng, self.tz), recorded_by)
+            # Group sessions are recorded as attendance (demo_groups.py), not as contacts.
+            touches = [t for t in touches_for(story, self.rng, self.tz) if t.modality != Modality.GROUP_MEETING]
+            maker.for_story(story, touches, recorded_by)
         concerns = self._concerns(stories, maker, recorded_by)
         for contact in maker.made:
             contact.occurred_on = contact.local_day()

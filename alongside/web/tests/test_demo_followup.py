@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db.models import Q
 
 from alongside.contacts.models import Contact
 from alongside.followup.cadence import PRESET_BY_CODE
@@ -112,7 +113,11 @@ def test_added_calls_keep_the_contact_rules() -> None:
         assert contact.occurred_at <= now
         assert contact.occurred_on == contact.occurred_at.astimezone(NEW_YORK).date()
         assert (contact.outcome == Outcome.REACHED) == bool(contact.functions)
-        assert contact.enrollment.assignments.filter(supporter=contact.supporter, ended_at=None).exists()
+        # By a supporter assigned at the time (an enrolment closed since then has ended its assignments).
+        assigned = contact.enrollment.assignments.filter(
+            supporter=contact.supporter, assigned_at__lte=contact.occurred_at
+        )
+        assert assigned.filter(Q(ended_at=None) | Q(ended_at__gt=contact.occurred_at)).exists()
         if contact.enrollment.program.name == "Telephone Peer Support" and contact.initiated_by == Initiation.PROACTIVE:
             day = (contact.occurred_on - contact.enrollment.enrolled_on).days
             assert any(w.start_day <= day <= w.end_day + 7 for w in telephone_windows)

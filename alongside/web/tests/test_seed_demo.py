@@ -4,8 +4,9 @@ rules the services enforce on real input."""
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
+from datetime import timedelta
 from io import StringIO
 from itertools import pairwise
 from typing import Any
@@ -22,8 +23,21 @@ from alongside.accounts.models import Organization, Role, User
 from alongside.contacts.models import Contact
 from alongside.contacts.queries import caseload, function_coverage
 from alongside.contacts.services import ContactInput, check_contact
+from alongside.groups.models import (
+    ATTENDED_STATUSES,
+    Attendance,
+    AttendanceStatus,
+    FacilitatorRole,
+    GroupKind,
+    GroupSeries,
+    GroupSession,
+    Registration,
+    RegistrationStatus,
+)
+from alongside.groups.queries import program_figures, series_figures, sessions_led_by
 from alongside.people.models import ConsentRecord, Participant, Supporter, SupporterKind
 from alongside.people.phones import normalize_phone
+from alongside.people.timeline import timeline_for
 from alongside.programs.models import (
     CASELOAD_STATUSES,
     OPEN_STATUSES,
@@ -34,9 +48,11 @@ from alongside.programs.models import (
     Program,
 )
 from alongside.safety.models import Concern
+from alongside.selfcare.models import ActionPlan, ActionPlanStatus, Measurement, MeasurementKind, ReviewOutcome
 from alongside.taxonomy import ACTIVITY_BY_CODE, ConcernTier, Initiation, KeyFunction, Modality, Outcome
 from alongside.web.demo import DEMO_LOGINS, DEMO_PASSWORD, ORGANIZATION_SLUG
 from alongside.web.demo_contacts import TELEPHONE_WINDOWS
+from alongside.web.demo_groups import LEADER_LOGIN
 
 pytestmark = pytest.mark.django_db
 S = EnrollmentStatus
@@ -70,7 +86,8 @@ def demo(_loaded_once: None, db: None) -> Organization:
 
 def everything() -> dict[str, int]:
     models = [Organization, User, Program, Supporter, Participant, ConsentRecord, Enrollment, EnrollmentTransition]
-    models += [Assignment, Contact, Concern]
+    models += [Assignment, Contact, Concern, GroupSeries, GroupSession, Registration, Attendance, ActionPlan]
+    models += [Measurement]
     return {model.__name__: model._default_manager.count() for model in models}
 
 
@@ -231,8 +248,10 @@ def test_contacts_follow_the_published_cadences(demo: Organization) -> None:
     gaps = [(b - a).days for days in visits.values() for a, b in pairwise(sorted(days))]
     assert 12 <= statistics.median(gaps) <= 21
 
-    group_visits = [c for c in of("Diabetes Group Visits") if c.modality == Modality.GROUP_MEETING]
-    assert len(group_visits) > 30 and len({c.occurred_at for c in group_visits}) <= 8  # shared monthly sessions
+    # Group visits are attendance at shared monthly sessions (demo_groups.py), no longer group-meeting contacts.
+    assert not [c for c in of("Diabetes Group Visits") if c.modality == Modality.GROUP_MEETING]
+    group_visits = Attendance.objects.filter(session__series__program__name="Diabetes Group Visits")
+    assert group_visits.count() > 30 and group_visits.values("session").distinct().count() <= 8
     assert {c.modality for c in of("Online Diabetes Community")} <= {Modality.ONLINE_MESSAGE, Modality.EMAIL}
 
 
@@ -292,3 +311,180 @@ def test_open_concerns_of_every_tier_reach_the_supervisor(demo: Organization) ->
     acknowledged = Concern.objects.exclude(acknowledged_at=None)
     assert acknowledged.exists()
     assert all(c.acknowledged_at and c.raised_at <= c.acknowledged_at <= timezone.now() for c in acknowledged)
+
+
+# --- group-based models (demo_groups.py) ---------------------------------------------------------------
+
+
+def series_of(kind: str, *, running: bool) -> GroupSeries:
+    now = timezone.now()
+    chosen = [
+        s
+        for s in GroupSeries.objects.filter(kind=kind).select_related("program")
+        if s.sessions.filter(starts_at__gt=now).exists() == running
+    ]
+    assert len(chosen) == 1, (kind, running, chosen)
+    return chosen[0]
+
+
+def held(series: GroupSeries) -> list[GroupSession]:
+    return [s for s in series.sessions.order_by("number") if s.attendance.exists()]
+
+
+def test_a_peer_led_workshop_is_running_with_a_full_roster_and_a_waiting_list(demo: Organization) -> None:
+    workshop = series_of(GroupKind.WORKSHOP, running=True)
+    assert 2 in workshop.program.model_numbers and workshop.recurrence == "FREQ=WEEKLY;COUNT=6"
+    sessions = list(workshop.sessions.order_by("number"))
+    assert len(sessions) == 6 and workshop.duration_minutes == 150
+    assert {(b.starts_at - a.starts_at).days for a, b in pairwise(sessions)} == {7}
+    assert all(s.topic and s.functions for s in sessions)  # from the program's curriculum
+    assert [s.topic for s in sessions] == [i.topic for i in workshop.curriculum.items.all()]  # type: ignore[union-attr]
+
+    leaders = {f.role: f.user for f in workshop.facilitators.select_related("user")}
+    assert set(leaders) == {FacilitatorRole.PEER_LEADER, FacilitatorRole.CO_LEADER}
+    peer = Supporter.objects.get(user=leaders[FacilitatorRole.PEER_LEADER])
+    assert peer.kind == SupporterKind.PEER_LEADER and peer.lived_experience
+    assert peer.user.username == LEADER_LOGIN and LEADER_LOGIN in {login.username for login in DEMO_LOGINS}
+
+    registrations = Counter(workshop.registrations.values_list("status", flat=True))
+    assert registrations[RegistrationStatus.REGISTERED] == workshop.capacity == 16
+    assert registrations[RegistrationStatus.WAITLISTED] == 2 and registrations[RegistrationStatus.DROPPED] == 1
+    assert workshop.registrations.exclude(promoted_at=None).count() == 1  # took the dropout's place
+
+    today = timezone.localdate(timezone=workshop.zone)
+    assert [s.number for s in held(workshop)] == [1, 2, 3]
+    assert today <= sessions[3].starts_on <= today + timedelta(days=1)  # session 4: today (Monday if Sunday)
+    assert sessions[3] in sessions_led_by(peer.user, sessions[3].starts_on)
+    marks = Attendance.objects.filter(session__series=workshop)
+    statuses = Counter(marks.values_list("status", flat=True))
+    assert statuses[AttendanceStatus.PRESENT] > 0.7 * sum(statuses.values())
+    assert statuses[AttendanceStatus.ABSENT] + statuses[AttendanceStatus.EXCUSED] >= 2
+    assert statuses[AttendanceStatus.MADE_UP] == 1 and marks.filter(minutes_late__gt=0).exists()
+
+
+def test_a_monthly_support_circle_and_monthly_group_visits_have_attendance_history(demo: Organization) -> None:
+    circle = series_of(GroupKind.SUPPORT_GROUP, running=True)
+    sessions = list(circle.sessions.order_by("number"))
+    assert 5 in circle.program.model_numbers and len(sessions) == 12
+    assert len({(s.starts_on.year, s.starts_on.month) for s in sessions}) == 12
+    assert {(s.starts_on.weekday(), (s.starts_on.day - 1) // 7) for s in sessions} == {(3, 0)}  # first Thursdays
+    assert 4 <= len(held(circle)) <= 6
+    assert circle.facilitators.get().user.supporter.kind in (SupporterKind.GROUP_FACILITATOR, SupporterKind.PEER_LEADER)
+
+    visits = series_of(GroupKind.GROUP_VISIT, running=True)
+    assert 1 in visits.program.model_numbers
+    clinician = visits.facilitators.get(role=FacilitatorRole.PROFESSIONAL).user
+    assert clinician.role == Role.PROFESSIONAL and visits.facilitators.filter(role=FacilitatorRole.PEER_LEADER).exists()
+    visit_sessions = held(visits)
+    assert len(visit_sessions) >= 5
+    assert all(28 <= (b.starts_on - a.starts_on).days <= 35 for a, b in pairwise(visit_sessions))
+    assert all(8 <= s.attendance.filter(status__in=ATTENDED_STATUSES).count() <= 14 for s in visit_sessions)
+
+
+def test_group_visits_record_readings_and_one_crossed_a_safety_threshold(demo: Organization) -> None:
+    visits = series_of(GroupKind.GROUP_VISIT, running=True)
+    readings = Measurement.objects.filter(session__series=visits)
+    assert set(readings.values_list("kind", flat=True)) == set(MeasurementKind.values)
+    present = Attendance.objects.filter(session__series=visits, status=AttendanceStatus.PRESENT)
+    assert readings.filter(kind=MeasurementKind.BLOOD_PRESSURE).count() == present.count()
+    for reading in readings.select_related("session"):
+        assert reading.session is not None and reading.session.starts_at <= reading.taken_at <= timezone.now()
+        assert present.filter(session=reading.session, registration__participant=reading.participant_id).exists()
+        assert (reading.kind == MeasurementKind.BLOOD_PRESSURE) == (reading.value2 is not None)
+    flagged = readings.exclude(concern=None).select_related("concern")
+    assert flagged.count() == 1
+    reading = flagged.get()
+    assert reading.kind == MeasurementKind.GLUCOSE and reading.canonical_value > 300
+    assert reading.concern is not None and reading.concern.tier == ConcernTier.URGENT
+    assert (
+        reading.concern.participant_id == reading.participant_id
+        and str(reading.value.normalize()) in reading.concern.reason
+    )
+    others = readings.filter(concern=None)
+    assert not others.filter(kind=MeasurementKind.GLUCOSE, canonical_value__gt=300).exists()
+    assert not others.filter(kind=MeasurementKind.BLOOD_PRESSURE, value__gt=160).exists()
+
+
+def test_completion_figures_of_the_finished_workshop_are_non_trivial(demo: Organization) -> None:
+    finished = series_of(GroupKind.WORKSHOP, running=False)
+    figures = series_figures(GroupSeries.objects.filter(pk=finished.pk))[finished.pk]
+    assert figures.finished and figures.held == figures.planned == 6
+    assert figures.completion_rate is not None and 0 < figures.completion_rate < 1
+    assert figures.mean_attendance is not None and 3 <= figures.mean_attendance <= 6
+    assert figures.dropped > 0 and figures.starters >= 10
+
+    programs = {f.kind: f for f in program_figures(GroupSeries.objects.filter(program=finished.program))}
+    workshops = programs[GroupKind.WORKSHOP]
+    assert (workshops.series_finished, workshops.series_running) == (1, 1)
+    assert workshops.completion_rate == figures.completion_rate
+
+
+def test_registrations_and_attendance_keep_the_rules_the_services_enforce(demo: Organization) -> None:
+    now = timezone.now()
+    for series in GroupSeries.objects.select_related("program"):
+        registrations = list(series.registrations.select_related("enrollment"))
+        registered = sum(r.status == RegistrationStatus.REGISTERED for r in registrations)
+        assert registered <= series.capacity
+        if any(r.status == RegistrationStatus.WAITLISTED for r in registrations):
+            assert registered == series.capacity  # nobody waits while a place is free
+        for r in registrations:
+            assert (r.enrollment.participant_id, r.enrollment.program_id) == (r.participant_id, series.program_id)
+            assert (r.status == RegistrationStatus.DROPPED) == (r.dropped_at is not None)
+            if r.status == RegistrationStatus.WAITLISTED:
+                assert r.enrollment.status in (S.REFERRED, S.ENROLLED, S.ACTIVE)
+    for mark in Attendance.objects.select_related("session__series", "registration"):
+        registration, session = mark.registration, mark.session
+        assert mark.enrollment_id == registration.enrollment_id
+        assert registration.status != RegistrationStatus.WAITLISTED
+        assert registration.joined_at <= session.starts_at <= now
+        assert registration.dropped_at is None or session.starts_at < registration.dropped_at
+        assert mark.recorded_at >= session.starts_at
+        if mark.status == AttendanceStatus.MADE_UP:
+            assert mark.made_up_on is not None and session.starts_on <= mark.made_up_on <= timezone.localdate()
+
+
+def test_action_plans_are_set_and_reviewed_at_sessions_and_contacts(demo: Organization) -> None:
+    plans = ActionPlan.objects.select_related("revises", "set_in_contact", "set_in_session")
+    assert {p.review_outcome for p in plans if p.status == ActionPlanStatus.REVIEWED} == set(ReviewOutcome.values)
+    assert plans.exclude(set_in_session=None).exists() and plans.exclude(set_in_contact=None).exists()
+    kept = plans.filter(low_confidence_kept=True)
+    assert kept.count() == 1 and kept.get().confidence < 7 and kept.get().status == ActionPlanStatus.ACTIVE
+    for plan in plans:
+        assert 0 <= plan.confidence <= 10 and 1 <= plan.days_per_week <= 7
+        assert plan.enrollment.participant_id == plan.participant_id
+        if plan.status == ActionPlanStatus.REVIEWED:
+            assert plan.reviewed_at is not None and plan.created_at <= plan.reviewed_at <= timezone.now()
+            assert (plan.reviewed_in_session or plan.reviewed_in_contact) is not None
+        else:
+            assert plan.reviewed_at is None and not plan.review_outcome
+        if plan.revises is not None:
+            assert plan.revises.participant_id == plan.participant_id and plan.revises.created_at < plan.created_at
+        if plan.set_in_session is not None:
+            assert plan.set_in_session.attendance.filter(
+                registration__participant=plan.participant_id, status=AttendanceStatus.PRESENT
+            ).exists()
+        if plan.set_in_contact is not None:
+            assert plan.set_in_contact.participant_id == plan.participant_id
+            assert "action_plan" in plan.set_in_contact.activities
+            assert f"confidence {plan.confidence}/10" in plan.set_in_contact.note
+    login = Participant.objects.get(user__username="participant")
+    assert plans.filter(participant=login, status=ActionPlanStatus.ACTIVE).count() == 1
+
+
+def test_a_workshop_participants_timeline_shows_attendance(demo: Organization) -> None:
+    workshop = series_of(GroupKind.WORKSHOP, running=True)
+    registration = workshop.registrations.filter(status=RegistrationStatus.REGISTERED, attendance__isnull=False)[0]
+    coordinator = User.objects.get(username="coordinator")
+
+    events = [e for e in timeline_for(registration.participant, coordinator) if e.kind == "attendance"]
+
+    assert len(events) == registration.attendance.count() >= 2
+    assert {e.obj.session.series_id for e in events} == {workshop.pk}
+
+
+def test_the_participant_login_is_in_a_group(demo: Organization) -> None:
+    login = Participant.objects.get(user__username="participant")
+    registration = Registration.objects.get(participant=login)
+    assert registration.status == RegistrationStatus.REGISTERED and registration.series.kind == GroupKind.SUPPORT_GROUP
+    assert registration.attendance.filter(status__in=ATTENDED_STATUSES).exists()
+    assert registration.series.sessions.filter(starts_at__gt=timezone.now()).exists()
