@@ -188,14 +188,16 @@ class SeriesForm(FacilitatorRowsMixin):
         assert isinstance(zone_field, forms.ChoiceField)
         zone_field.choices = zone_choices()
         self.initial.setdefault("timezone", organization_zone)
-        kind = self.initial.get("kind") or GroupKind.WORKSHOP
+        if self.initial.get("kind") not in GroupKind.values:
+            self.initial["kind"] = GroupKind.WORKSHOP
+        kind = self.initial["kind"]
         self.fields["capacity"].help_text = "Blank for the usual size: " + ", ".join(
             f"{GroupKind(k).label.lower()} {n}" for k, n in DEFAULT_CAPACITY.items()
         )
         self.fields["duration_minutes"].help_text = "Blank for the usual length: " + ", ".join(
             f"{GroupKind(k).label.lower()} {n}" for k, n in DEFAULT_DURATION_MINUTES.items()
         )
-        if not self.is_bound and kind in GroupKind.values:
+        if not self.is_bound:
             self.initial.setdefault("capacity", DEFAULT_CAPACITY[kind])
             self.initial.setdefault("duration_minutes", DEFAULT_DURATION_MINUTES[kind])
         self.add_facilitator_rows(facilitator_candidates(organization_id), [])

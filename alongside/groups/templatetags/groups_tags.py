@@ -48,7 +48,11 @@ def my_group_registrations(context: template.Context, participant: Participant) 
     user = context.get("user")
     if not isinstance(user, User) or participant.user_id != user.pk:
         return {"groups": []}
-    rank: dict[str, int] = {RegistrationStatus.REGISTERED: 0, RegistrationStatus.WAITLISTED: 1, RegistrationStatus.DROPPED: 2}
+    rank: dict[str, int] = {
+        RegistrationStatus.REGISTERED: 0,
+        RegistrationStatus.WAITLISTED: 1,
+        RegistrationStatus.DROPPED: 2,
+    }
     registrations = sorted(
         Registration.objects.filter(participant=participant).select_related("series__program"),
         key=lambda r: (rank.get(r.status, 3), r.series.title),

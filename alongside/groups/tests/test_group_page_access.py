@@ -4,14 +4,18 @@ so nothing about a series is disclosed out of scope."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from alongside.accounts.models import User
 from alongside.audit.models import AccessLogEntry
-from alongside.groups.models import Attendance, SessionStatus
-from alongside.testing.groups import GroupWorld
+from alongside.groups import services
+from alongside.groups.models import Attendance, GroupKind, RegistrationStatus, SessionStatus
+from alongside.testing.groups import GroupWorld, make_series, register_directly, weekly
 from alongside.testing.world import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +159,48 @@ def test_the_roster_page_writes_the_access_log_for_everyone_shown(group_world: G
     client_for(gw.lena.user).get(pages(gw)["attendance"])
     logged = set(AccessLogEntry.objects.filter(user=gw.lena.user).values_list("participant_id", flat=True))
     assert logged == {p.pk for p in gw.participants.values()}
+
+
+def test_a_participant_sees_their_groups_next_sessions_and_waiting_list_place_on_my_record(
+    group_world: GroupWorld,
+) -> None:
+    gw = group_world
+    w = gw.world
+    five = gw.workshop.sessions.get(number=5)
+    services.cancel_session(w.cora, five, "Library closed")
+    # A support group in Lisbon's time, full, with Ana waiting before Paul.
+    lisbon = make_series(
+        w.cora,
+        gw.program,
+        GroupKind.SUPPORT_GROUP,
+        weekly(timezone.now() + timedelta(days=5), 2),
+        title="Lisbon support group",
+        capacity=1,
+        zone="Europe/Lisbon",
+    )
+    register_directly(w.cora, lisbon, gw.enrollments["ben"])
+    register_directly(w.cora, lisbon, gw.enrollments["ana"], RegistrationStatus.WAITLISTED)
+    register_directly(w.cora, lisbon, gw.enrollments["paul"], RegistrationStatus.WAITLISTED)
+
+    page = client_for(w.paul_user).get(reverse("people:me")).content.decode()
+    mine = page.split('id="my-groups-heading"', 1)[1]
+    workshop, _, support = mine.partition("Lisbon support group")
+    assert "Registered" in workshop and "Riverside Library, Room 2" in workshop
+    local = five.local_start()
+    assert f"{local:%a} {local.day} {local:%b, %H:%M}" in workshop and "Library closed" in workshop
+    assert "Cancelled" in workshop and "America/New_York time" in workshop
+    assert "Waiting list: number 2" in support and "Europe/Lisbon time" in support
+    first = lisbon.sessions.order_by("starts_at").first()
+    assert first is not None
+    lisbon_time = first.local_start()
+    assert f"{lisbon_time:%a} {lisbon_time.day} {lisbon_time:%b, %H:%M}" in support
+    for other in ("Ana Tester", "Ben Tester"):
+        assert other not in page
+
+
+def test_a_participant_who_dropped_out_sees_it_without_sessions(group_world: GroupWorld) -> None:
+    gw = group_world
+    services.drop(gw.world.cora, gw.registrations["paul"], "Moved")
+    page = client_for(gw.world.paul_user).get(reverse("people:me")).content.decode()
+    mine = page.split('id="my-groups-heading"', 1)[1]
+    assert "Dropped out" in mine and "Next sessions" not in mine

@@ -263,6 +263,7 @@ def render_series_page(
         "warnings": services.series_warnings(series) if manage else [],
         "add_form": add_form or SessionAddForm(prefix="add"),
         "adding": add_form is not None,
+        "today": timezone.localdate(timezone=series.zone),
     }
     return render(request, "groups/series_detail.html", context)
 
