@@ -34,7 +34,7 @@ def plan_input(**overrides: Any) -> ActionPlanInput:
     return ActionPlanInput(**{**data, **overrides})
 
 
-def snapshot() -> list[dict[str, Any]]:
+def snapshot() -> list[Any]:
     return list(ActionPlan.objects.order_by("pk").values())
 
 
