@@ -147,5 +147,5 @@ def test_filters_by_status(group_world: GroupWorld, api: ApiFor) -> None:
     gw = group_world
     gw.registrations["dev"].status = RegistrationStatus.DROPPED
     gw.registrations["dev"].save()
-    body = api(gw.world.cora).get(REGISTRATIONS, {"series": gw.workshop.pk, "status": "dropped"}).json()
+    body = api(gw.world.cora).get(REGISTRATIONS, {"series": str(gw.workshop.pk), "status": "dropped"}).json()
     assert [r["id"] for r in body["results"]] == [gw.registrations["dev"].pk]

@@ -51,7 +51,7 @@ def test_filters_by_series_and_local_days(group_world: GroupWorld, api: ApiFor) 
     current = gw.current_session
     client = api(gw.world.cora)
     day = current.starts_on.isoformat()
-    rows = client.get(SESSIONS, {"series": gw.workshop.pk, "since": day, "until": day}).json()["results"]
+    rows = client.get(SESSIONS, {"series": str(gw.workshop.pk), "since": day, "until": day}).json()["results"]
     assert [r["id"] for r in rows] == [current.pk]
     later = client.get(SESSIONS, {"since": day}).json()["results"]
     assert [r["number"] for r in later] == [4, 5, 6]
