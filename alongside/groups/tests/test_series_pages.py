@@ -22,6 +22,7 @@ from alongside.groups.models import (
     Registration,
     RegistrationStatus,
 )
+from alongside.groups.services import CurriculumSession, save_curriculum
 from alongside.testing.groups import GroupWorld, make_series, mark, register_directly, weekly
 from alongside.testing.world import PASSWORD, make_enrollment, make_participant
 
@@ -301,3 +302,30 @@ def test_the_series_page_shows_schedule_figures_and_facilitators(group_world: Gr
     for session in GroupSession.objects.filter(series=gw.workshop):
         local = session.local_start()
         assert f"{local:%a} {local.day} {local:%b %Y, %H:%M}" in page
+
+
+def test_a_curriculum_of_the_program_gives_the_sessions_their_topics_and_one_of_another_kind_is_refused(
+    group_world: GroupWorld,
+) -> None:
+    gw = group_world
+    sessions = [
+        CurriculumSession("Welcome and goals", ["social_emotional"]),
+        CurriculumSession("Blood sugar basics", ["daily_management"]),
+    ]
+    visits = save_curriculum(gw.world.cora, gw.program, GroupKind.GROUP_VISIT, "Group visit plan", sessions)
+    workshop = save_curriculum(gw.world.cora, gw.program, GroupKind.WORKSHOP, "Short workshop", sessions)
+    cora = client_for(gw.world.cora)
+
+    wrong = cora.post(reverse("groups:series_new"), new_series_data(gw, curriculum=visits.pk))
+    assert "Choose a curriculum of this program made for this kind of series." in wrong.content.decode()
+    assert GroupSeries.objects.count() == 1
+
+    cora.post(reverse("groups:series_new"), new_series_data(gw, curriculum=workshop.pk, count="3"))
+    series = GroupSeries.objects.get(title="Living Well, autumn")
+    assert [(s.number, s.topic, s.functions) for s in series.sessions.order_by("number")] == [
+        (1, "Welcome and goals", ["social_emotional"]),
+        (2, "Blood sugar basics", ["daily_management"]),
+        (3, "", []),
+    ]
+    page = cora.get(reverse("groups:series", args=[series.pk])).content.decode()
+    assert "Short workshop" in page and "Welcome and goals" in page

@@ -151,6 +151,8 @@ def test_the_session_page_shows_what_a_leader_needs_and_a_take_attendance_button
     assert "Riverside Library, Room 2" in page and "Lena leader" in page and "Co-leader" in page
     assert "Assistance in daily management" in page and "Linkage to clinical care" in page
     assert f'href="{reverse("groups:attendance", args=[session.pk])}"' in page and "Take attendance" in page
+    assert f'href="{reverse("selfcare:session_plans", args=[session.pk])}"' in page
+    assert f'href="{reverse("selfcare:session_measurements", args=[session.pk])}"' in page
 
     future = gw.workshop.sessions.get(number=6)
     later = lena.get(reverse("groups:session", args=[future.pk])).content.decode()
