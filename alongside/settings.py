@@ -212,6 +212,10 @@ SPECTACULAR_SETTINGS = {
         "RegistrationStatusEnum": "alongside.groups.models.RegistrationStatus",
         "AttendanceStatusEnum": "alongside.groups.models.AttendanceStatus",
         "FacilitatorRoleEnum": "alongside.groups.models.FacilitatorRole",
+        "MeasurementKindEnum": "alongside.selfcare.models.MeasurementKind",
+        "ReviewOutcomeEnum": "alongside.selfcare.models.ReviewOutcome",
+        "OutcomeEnum": "alongside.taxonomy.Outcome",
+        "ActionPlanStatusEnum": "alongside.selfcare.models.ActionPlanStatus",
     },
 }
 
