@@ -32,7 +32,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from alongside.accounts.models import Organization, Role, User
@@ -52,9 +51,10 @@ from alongside.groups.models import (
     Registration,
     RegistrationStatus,
 )
-from alongside.people.models import Supporter
+from alongside.people.models import Participant, Supporter
 from alongside.programs.models import Assignment, Enrollment, EnrollmentStatus, EnrollmentTransition, Program
 from alongside.safety.models import Concern
+from alongside.selfcare import services as selfcare
 from alongside.selfcare.models import (
     ActionPlan,
     ActionPlanStatus,
@@ -64,17 +64,17 @@ from alongside.selfcare.models import (
     MeasurementThresholds,
     ReviewOutcome,
 )
-from alongside.taxonomy import ConcernTier, KeyFunction, Outcome
+from alongside.taxonomy import KeyFunction, Outcome
 from alongside.web.demo_contacts import Story
 
 S = EnrollmentStatus
 F = KeyFunction
+K = MeasurementKind
 DM, SE, LK, ON = F.DAILY_MANAGEMENT.value, F.SOCIAL_EMOTIONAL.value, F.LINKAGE.value, F.ONGOING.value
 
 LEADER_LOGIN = "leader"  # the peer leader of the running workshop (a demo login)
 # Roles of the running workshop's own cohort, by the person's place in it (demo.py's COHORTS).
 WORKSHOP_DROPOUT, WORKSHOP_LATE_JOINER = 0, 1
-LB_TO_KG = Decimal("0.45359237")
 
 
 # --- curricula (topics and the key functions each session serves) ---------------------------------
@@ -225,11 +225,8 @@ REVIEW_NOTES = {
     ReviewOutcome.PARTLY: ("Twice instead of four times: rain.", "Did it some days; work got in the way."),
     ReviewOutcome.NOT_DONE: ("Family visiting all week; will try again.", "Forgot; will put a note on the fridge."),
 }
-HIGH_GLUCOSE = Decimal("342")
-HIGH_GLUCOSE_REASON = (
-    "Blood glucose 342 mg/dL (random, two hours after lunch) at the group visit: above the program's urgent "
-    "threshold of 300 mg/dL. Very thirsty this week, no vomiting or confusion; ran out of metformin 5 days ago."
-)
+HIGH_GLUCOSE = 342  # mg/dL: past the default urgent threshold (300), short of the emergency one (400)
+HIGH_GLUCOSE_NOTE = "Very thirsty this week, no vomiting or confusion; ran out of metformin 5 days ago."
 HIGH_GLUCOSE_ACK = "Seen at the end of the visit: metformin refilled today, recheck by phone on Friday."
 
 
@@ -706,10 +703,12 @@ class GroupDemo:
 
     def _measurements(self, marks: list[Attendance]) -> None:
         """Blood pressure, weight and a glucose reading at every visit attended, HbA1c every third visit
-        (improving a little over time, as with frequent contact). One glucose reading at the last visit
-        before today crossed the urgent threshold and raised a concern, acknowledged at the visit."""
+        (improving a little over time, as with frequent contact). Values are checked and converted by
+        selfcare.services.check_reading and judged against the program's thresholds by its assess(), as
+        the service does; one glucose reading at the last visit before today crosses the urgent threshold
+        and raises a concern, acknowledged at the end of the visit."""
         program = self.programs["group_visits"]
-        MeasurementThresholds.objects.get_or_create(program=program)
+        thresholds = selfcare.thresholds_for(program)
         rng = random.Random(f"{self.seed}:readings")
         baseline: dict[int, tuple[float, float, float, float, float]] = {}
         readings: list[Measurement] = []
@@ -718,8 +717,7 @@ class GroupDemo:
             key=lambda m: (m.session.number, m.registration.participant.full_name),
         )
         held = [s for s in self.sessions["group_visits"] if s.starts_on < self.today]
-        flagged_session = held[-1] if held else None
-        flagged: Measurement | None = None
+        flagged_session, flagged = held[-1] if held else None, False
         for mark in present:
             person = mark.registration.participant
             b = baseline.setdefault(
@@ -728,55 +726,69 @@ class GroupDemo:
             )
             session = mark.session
             taken = self.at(session.starts_at, 10 + rng.randint(0, 40))
-            base = {
-                "participant": person,
-                "enrollment_id": mark.enrollment_id,
-                "session": session,
-                "taken_at": taken,
-                "recorded_by": self.professional,
-                "recorded_at": self.at(taken, 2),
-            }
-            systolic = int(min(158, max(104, rng.gauss(b[0], 6))))
-            diastolic = int(min(98, max(62, rng.gauss(b[1], 4))))
-            pounds = Decimal(f"{max(110.0, rng.gauss(b[2] - session.number * 0.4, 2)):.1f}")
-            glucose = Decimal(int(min(280, max(80, rng.gauss(b[3], 25)))))
-            readings += [
-                Measurement(kind=MeasurementKind.BLOOD_PRESSURE, value=Decimal(systolic), value2=Decimal(diastolic),
-                            unit="mmHg", canonical_value=Decimal(systolic), **base),
-                Measurement(kind=MeasurementKind.WEIGHT, value=pounds, unit="lb",
-                            canonical_value=(pounds * LB_TO_KG).quantize(Decimal("0.01")), **base),
+            typed = [
+                selfcare.Reading(
+                    K.BLOOD_PRESSURE, min(158, max(104, round(rng.gauss(b[0], 6)))), "mmHg",
+                    min(98, max(62, round(rng.gauss(b[1], 4)))),
+                ),
+                selfcare.Reading(K.WEIGHT, f"{max(110.0, rng.gauss(b[2] - session.number * 0.4, 2)):.1f}", "lb"),
+                selfcare.Reading(K.GLUCOSE, min(280, max(80, round(rng.gauss(b[3], 25)))), "mg/dL",
+                                 glucose_context=GlucoseContext.AFTER_MEAL),
             ]  # fmt: skip
-            sugar = Measurement(
-                kind=MeasurementKind.GLUCOSE,
-                value=glucose,
-                unit="mg/dL",
-                canonical_value=glucose,
-                glucose_context=GlucoseContext.AFTER_MEAL,
-                **base,
-            )
-            if session == flagged_session and flagged is None:
-                sugar.value = sugar.canonical_value = HIGH_GLUCOSE
-                flagged = sugar
-            readings.append(sugar)
+            if session == flagged_session and not flagged:
+                flagged = True
+                typed[2] = selfcare.Reading(K.GLUCOSE, HIGH_GLUCOSE, "mg/dL", glucose_context=GlucoseContext.AFTER_MEAL)
             if session.number % 3 == 1:
-                a1c = Decimal(f"{max(5.8, b[4] - 0.15 * (session.number // 3) + rng.gauss(0, 0.15)):.1f}")
+                a1c = max(5.8, b[4] - 0.15 * (session.number // 3) + rng.gauss(0, 0.15))
+                typed.append(selfcare.Reading(K.HBA1C, f"{a1c:.1f}", "%"))
+            for reading in typed:
+                checked, errors = selfcare.check_reading(reading)
+                if checked is None:  # a mistake in the ranges above, not bad input
+                    raise RuntimeError(f"Demo set-up: {reading} is refused: {errors}")
                 readings.append(
-                    Measurement(kind=MeasurementKind.HBA1C, value=a1c, unit="%", canonical_value=a1c, **base)
+                    Measurement(
+                        participant=person,
+                        enrollment_id=mark.enrollment_id,
+                        session=session,
+                        kind=checked.kind,
+                        value=checked.value,
+                        value2=checked.value2,
+                        unit=checked.unit,
+                        canonical_value=checked.canonical,
+                        glucose_context=checked.glucose_context,
+                        taken_at=taken,
+                        recorded_by=self.professional,
+                        recorded_at=self.at(taken, 2),
+                        concern=self._concern(checked, thresholds, person, session, taken),
+                    )
                 )
-        if flagged is not None:
-            flagged.concern = Concern.objects.create(
-                participant=flagged.participant,
-                program=program,
-                tier=ConcernTier.URGENT,
-                reason=HIGH_GLUCOSE_REASON,
-                raised_by=self.professional,
-                raised_at=flagged.recorded_at,
-                acknowledged_by=self.professional,
-                acknowledged_at=self.at(flagged.recorded_at, 45),
-                acknowledgement_note=HIGH_GLUCOSE_ACK,
-            )
         Measurement.objects.bulk_create(readings)
         self.result.measurements = len(readings)
+
+    def _concern(
+        self,
+        reading: selfcare.CheckedReading,
+        thresholds: MeasurementThresholds,
+        person: Participant,
+        session: GroupSession,
+        taken: datetime,
+    ) -> Concern | None:
+        finding = selfcare.assess(reading, thresholds, participant=person, taken_at=taken)
+        if finding is None:
+            return None
+        raised = self.at(taken, 5)
+        return Concern.objects.create(
+            participant=person,
+            program=self.programs["group_visits"],
+            tier=finding.tier,
+            reason=f"{K(reading.kind).label} {reading.value.normalize():f} {reading.unit} at {session.series.title}, "
+            f"session {session.number}: {finding.why}. {HIGH_GLUCOSE_NOTE}",
+            raised_by=self.professional,
+            raised_at=raised,
+            acknowledged_by=self.professional,
+            acknowledged_at=self.at(raised, 45),
+            acknowledgement_note=HIGH_GLUCOSE_ACK,
+        )
 
 
 def _with_plan_note(note: str, plan: ActionPlan) -> str:

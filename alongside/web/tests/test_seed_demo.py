@@ -49,6 +49,7 @@ from alongside.programs.models import (
 )
 from alongside.safety.models import Concern
 from alongside.selfcare.models import ActionPlan, ActionPlanStatus, Measurement, MeasurementKind, ReviewOutcome
+from alongside.selfcare.services import ActionPlanInput, Reading, check_action_plan, check_reading
 from alongside.taxonomy import ACTIVITY_BY_CODE, ConcernTier, Initiation, KeyFunction, Modality, Outcome
 from alongside.web.demo import DEMO_LOGINS, DEMO_PASSWORD, ORGANIZATION_SLUG
 from alongside.web.demo_contacts import TELEPHONE_WINDOWS
@@ -390,7 +391,9 @@ def test_group_visits_record_readings_and_one_crossed_a_safety_threshold(demo: O
     for reading in readings.select_related("session"):
         assert reading.session is not None and reading.session.starts_at <= reading.taken_at <= timezone.now()
         assert present.filter(session=reading.session, registration__participant=reading.participant_id).exists()
-        assert (reading.kind == MeasurementKind.BLOOD_PRESSURE) == (reading.value2 is not None)
+        typed = Reading(reading.kind, reading.value, reading.unit, reading.value2, reading.glucose_context)
+        checked, errors = check_reading(typed)  # the service's own check and conversion
+        assert not errors and checked is not None and checked.canonical == reading.canonical_value
     flagged = readings.exclude(concern=None).select_related("concern")
     assert flagged.count() == 1
     reading = flagged.get()
@@ -450,7 +453,8 @@ def test_action_plans_are_set_and_reviewed_at_sessions_and_contacts(demo: Organi
     kept = plans.filter(low_confidence_kept=True)
     assert kept.count() == 1 and kept.get().confidence < 7 and kept.get().status == ActionPlanStatus.ACTIVE
     for plan in plans:
-        assert 0 <= plan.confidence <= 10 and 1 <= plan.days_per_week <= 7
+        typed = ActionPlanInput(plan.what, plan.how_much, plan.when, plan.days_per_week, plan.confidence)
+        assert not check_action_plan(typed, keep_low_confidence=plan.low_confidence_kept)
         assert plan.enrollment.participant_id == plan.participant_id
         if plan.status == ActionPlanStatus.REVIEWED:
             assert plan.reviewed_at is not None and plan.created_at <= plan.reviewed_at <= timezone.now()
