@@ -98,8 +98,12 @@ def _number(label: str) -> forms.CharField:
     )
 
 
+UNIT_LABELS = {MeasurementKind.WEIGHT: "Weight unit", MeasurementKind.HBA1C: "HbA1c unit"}
+
+
 def _unit(kind: str) -> forms.ChoiceField:
-    return forms.ChoiceField(choices=[(u, u) for u in UNITS[kind]], required=False, label="Unit")
+    label = UNIT_LABELS.get(MeasurementKind(kind), "Glucose unit")
+    return forms.ChoiceField(choices=[(u, u) for u in UNITS[kind]], required=False, label=label)
 
 
 class ReadingsForm(forms.Form):
@@ -113,7 +117,7 @@ class ReadingsForm(forms.Form):
     hba1c_unit = _unit(MeasurementKind.HBA1C)
     glucose_value = _number("Glucose")
     glucose_unit = _unit(MeasurementKind.GLUCOSE)
-    glucose_context = forms.ChoiceField(choices=GlucoseContext.choices, required=False, label="When taken")
+    glucose_context = forms.ChoiceField(choices=GlucoseContext.choices, required=False, label="Glucose taken")
 
     def readings(self) -> list[Reading]:
         data = self.cleaned_data
