@@ -17,12 +17,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_leader_reviews_and_sets_plans_then_records_readings_at_360_px(
-    group_world: GroupWorld, live_server, page  # type: ignore[no-untyped-def]
+    group_world: GroupWorld,
+    live_server,
+    page,  # type: ignore[no-untyped-def]
 ) -> None:
     gw = group_world
     session = gw.current_session
     ana = gw.enrollments["ana"]
-    create_action_plan(gw.lena.user, ana, ActionPlanInput("walk", "20 minutes", "mornings", 5, 8), session=gw.sessions[2])
+    walk = ActionPlanInput("walk", "20 minutes", "mornings", 5, 8)
+    create_action_plan(gw.lena.user, ana, walk, session=gw.sessions[2])
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     page.goto(f"{live_server.url}/accounts/login/")
