@@ -97,7 +97,7 @@ def test_the_participant_reads_their_own_readings_without_the_concern(world: Wor
     api(world.sofia.user).post(READINGS, reading(world.paul_enrollment.pk, "glucose", 45, "mg/dL"), format="json")
     rows = api(world.paul_user).get(READINGS).json()["results"]
     assert len(rows) == 1 and rows[0]["display_value"] == "45 mg/dL" and rows[0]["concern"] is None
-    staff = api(world.sam).get(READINGS, {"participant": world.paul.pk, "kind": "glucose"}).json()["results"]
+    staff = api(world.sam).get(READINGS, {"participant": str(world.paul.pk), "kind": "glucose"}).json()["results"]
     assert staff[0]["concern"]["tier"] == "emergency"
     assert api(world.sam).get(READINGS, {"kind": "weight"}).json()["results"] == []
 

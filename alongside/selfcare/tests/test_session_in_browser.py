@@ -17,9 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_leader_reviews_and_sets_plans_then_records_readings_at_360_px(
-    group_world: GroupWorld,
-    live_server,
-    page,  # type: ignore[no-untyped-def]
+    group_world: GroupWorld, live_server, page
 ) -> None:
     gw = group_world
     session = gw.current_session
