@@ -201,3 +201,10 @@ def test_supervisors_read_the_thresholds_outsiders_and_participants_do_not(
         login(client, user)
         assert client.get(url).status_code == 404, user.username
     assert not MeasurementThresholds.objects.exists()
+
+
+def test_readings_open_an_hour_before_the_session(group_world: GroupWorld, client: Client) -> None:
+    gw = group_world
+    login(client, gw.lena.user)
+    page = client.get(reverse("selfcare:session_measurements", args=[gw.sessions[5].pk])).content.decode()
+    assert "Readings can be entered from an hour before the session starts." in page and "Readings for" not in page

@@ -39,7 +39,7 @@ from alongside.selfcare.access import (
 )
 from alongside.selfcare.forms import ReadingsForm
 from alongside.selfcare.models import Measurement, MeasurementKind
-from alongside.selfcare.services import record_readings
+from alongside.selfcare.services import BEFORE_SESSION, record_readings
 from alongside.selfcare.units import CANONICAL_UNIT
 from alongside.taxonomy import CONCERN_TIER_RANK, ConcernTier
 from alongside.web.forms import add_service_errors
@@ -119,6 +119,8 @@ def _render_session(
         .order_by("taken_at", "pk")
     )
     recorders = measurement_recorders_at_session(user, session, ids)
+    # Readings open an hour before the start (people are weighed as they arrive), as the service allows.
+    is_open = not session.is_cancelled and session.starts_at - BEFORE_SESSION <= timezone.now()
     people = []
     for line in lines:
         enrollment = enrollments[line.registration.enrollment_id]
@@ -128,7 +130,7 @@ def _render_session(
                 line=line,
                 enrollment=enrollment,
                 taken_here=[m for m in taken if m.enrollment_id == enrollment.pk],
-                may_record=enrollment.pk in recorders and not session.is_cancelled,
+                may_record=enrollment.pk in recorders and is_open,
                 form=form,
             )
         )
@@ -145,6 +147,7 @@ def _render_session(
             "series": session.series,
             "lines": people,
             "open_concerns": [(m, concern_message(m)) for m in open_concerns],
+            "is_open": is_open,
             "has_emergency": any(m.concern and m.concern.tier == ConcernTier.EMERGENCY for m in open_concerns),
         },
     )

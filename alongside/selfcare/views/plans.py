@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from alongside.accounts.models import User
 from alongside.audit.models import AccessChannel
 from alongside.audit.services import log_access
+from alongside.contacts.services import LOGGABLE_STATUSES
 from alongside.groups.access import access_session, can_see_roster
 from alongside.groups.models import GroupSession
 from alongside.groups.queries import RosterLine, roster
@@ -53,6 +54,7 @@ PLAN_RELATED = (
     "set_in_session__series",
     "reviewed_in_contact",
     "reviewed_in_session__series",
+    "revised_by",
 )
 
 
@@ -101,7 +103,7 @@ def participant_plans(request: HttpRequest, participant_id: int) -> HttpResponse
             enrollment=e,
             active=next((p for p in plans if p.enrollment_id == e.pk and p.status == ActionPlanStatus.ACTIVE), None),
             history=[p for p in plans if p.enrollment_id == e.pk and p.status != ActionPlanStatus.ACTIVE],
-            may_write=can_write_plan(user, e),
+            may_write=e.status in LOGGABLE_STATUSES and can_write_plan(user, e),
         )
         for e in enrollments
     ]
