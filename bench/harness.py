@@ -130,8 +130,9 @@ def update_report(text: str, vendor: str, table: str) -> str:
 
 
 @contextmanager
-def fresh_database() -> Iterator[None]:
-    """A new, migrated database for the run, removed afterwards (Django's test database machinery)."""
+def fresh_database(name: str = BENCH_DATABASE) -> Iterator[None]:
+    """A new, migrated database for the run, removed afterwards (Django's test database machinery).
+    `name` is the database created on a server engine (each bench has its own, so two can run at once)."""
     alias_settings = connection.settings_dict
     old_name = alias_settings["NAME"]
     folder = None
@@ -139,7 +140,7 @@ def fresh_database() -> Iterator[None]:
         folder = tempfile.mkdtemp(prefix="alongside-bench-")
         alias_settings["TEST"]["NAME"] = str(Path(folder) / "bench.sqlite3")
     else:
-        alias_settings["TEST"]["NAME"] = BENCH_DATABASE
+        alias_settings["TEST"]["NAME"] = name
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
         yield
@@ -154,6 +155,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.followup import main as followup_main
 
         return followup_main(argv[1:])
+    if argv and argv[0] == "groups":  # python -m bench groups [...]: group series and attendance at scale
+        from bench.groups import main as groups_main
+
+        return groups_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--participants", type=int, default=10_000, help="default %(default)s")
     parser.add_argument("--contacts-per-participant", type=int, default=30, help="default %(default)s")

@@ -61,3 +61,24 @@ def test_the_follow_up_bench_runs_at_two_tiny_sizes_with_the_same_incremental_qu
     assert all(0 <= r.median_ms <= r.p95_ms and r.peak_rss_mb > 0 for r in large_results)
     table = followup_table(large_results, "engine", large.size, date.today(), "2")
     assert table.count("\n") == len(large_results) + 1
+
+
+def test_the_groups_bench_runs_at_two_tiny_sizes_with_the_same_query_counts() -> None:
+    from bench.groups import GroupsSize, build_groups_dataset, groups_table, run_groups_benchmarks
+
+    small = build_groups_dataset(GroupsSize(series=12, per_series=5, contacts=100, supporters=3), quiet=True)
+    small_results = run_groups_benchmarks(small, repeat=2)
+    large = build_groups_dataset(GroupsSize(series=30, per_series=8, contacts=600, supporters=5), quiet=True)
+    large_results = run_groups_benchmarks(large, repeat=2)
+
+    def name(operation: str) -> str:
+        return operation.split(" (")[0]
+
+    assert [name(r.operation) for r in small_results] == [name(r.operation) for r in large_results]
+    assert [r.queries for r in small_results] == [r.queries for r in large_results]
+    assert all(r.queries <= 12 for r in large_results)
+    assert large.attendance > small.attendance > 0 and large.sessions > small.sessions
+    assert any(r.operation.startswith("recompute_all, nothing changed (0 written)") for r in large_results)
+    assert all(0 <= r.median_ms <= r.p95_ms and r.peak_rss_mb > 0 for r in large_results)
+    table = groups_table(large_results, "engine", large.label, date.today(), "2")
+    assert table.count("\n") == len(large_results) + 1
