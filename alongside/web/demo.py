@@ -75,13 +75,11 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("admin", Role.ADMIN, "Programs overview; users, roles and the access log"),
     DemoLogin("coordinator", Role.COORDINATOR, "Programs overview: enrolments and function coverage"),
     DemoLogin("supervisor", Role.SUPERVISOR, "Open concerns by tier, emergencies first"),
-    DemoLogin("professional", Role.PROFESSIONAL, "Participants of the programs they lead"),
-    DemoLogin("evaluator", Role.EVALUATOR, "Programs overview: aggregate figures only"),
+    DemoLogin("professional", Role.PROFESSIONAL, "Participants of the programs they lead; Groups: the group visits"),
+    DemoLogin("evaluator", Role.EVALUATOR, "Programs overview: aggregate figures only; Groups: completion"),
     DemoLogin("supporter", Role.SUPPORTER, "Today: who to call now and why, one tap to the call screen"),
-    DemoLogin(
-        LEADER_LOGIN, Role.SUPPORTER, "Peer leader of the Spanish workshop: today's session 4, roster and attendance"
-    ),
-    DemoLogin("participant", Role.PARTICIPANT, "Their own record: supporter, programs, timeline"),
+    DemoLogin(LEADER_LOGIN, Role.SUPPORTER, "Today: the Spanish workshop's session 4, attendance in one tap"),
+    DemoLogin("participant", Role.PARTICIPANT, "Their own record: supporter, groups, action plans, timeline"),
 )
 LOGIN_NAMES = frozenset(login.username for login in DEMO_LOGINS)
 STAFF_NAMES: dict[str, tuple[str, str]] = {

@@ -593,6 +593,7 @@ class GroupDemo:
     # --- action plans --------------------------------------------------------------------------------
 
     def _plan(self, story: Story, by: User, at: datetime, previous: ActionPlan | None) -> ActionPlan:
+        """A new plan after `previous` was reviewed (a plan that went well often grows a little)."""
         rng = self.rng
         what, how_much, when, days = rng.choice(PLAN_IDEAS)
         if previous is not None and previous.review_outcome == ReviewOutcome.DONE and rng.random() < 0.5:
@@ -611,7 +612,6 @@ class GroupDemo:
             when=when,
             days_per_week=days,
             confidence=rng.choice((7, 7, 8, 8, 8, 9, 9, 10)),
-            revises=previous,
             created_by=by,
             created_at=at,
         )
@@ -626,7 +626,9 @@ class GroupDemo:
 
     def _workshop_plans(self, registrations: list[tuple[_Member, Registration]], marks: list[Attendance]) -> None:
         """A weekly action plan at each session attended, reviewed at the person's next session; the last
-        one waits for session 4. One person keeps a plan at confidence 5 (their choice)."""
+        one waits for session 4. One person keeps a plan at confidence 5 (their choice); another made a
+        plan at the last session and replaced it the same hour with an easier one (a revision: the first
+        is withdrawn, the second `revises` it), as selfcare.services allows on the day a plan is set."""
         leader = self.users[LEADER_LOGIN]
         attended = {(a.registration.pk, a.session.pk) for a in marks if a.status == AttendanceStatus.PRESENT}
         plans: list[ActionPlan] = []
@@ -645,10 +647,31 @@ class GroupDemo:
                 plan.set_in_session = session
                 plans.append(plan)
                 previous = plan
-        kept = next((p for p in reversed(plans) if p.status == ActionPlanStatus.ACTIVE), None)
-        if kept is not None:
+        active = [p for p in plans if p.status == ActionPlanStatus.ACTIVE]
+        if active:
+            kept = active[-1]
             kept.confidence, kept.low_confidence_kept = 5, True
             kept.what, kept.how_much, kept.when, kept.days_per_week = "Walk", "30 minutes", "before work", 5
+        if len(active) > 1:
+            first = active[0]
+            first.what, first.how_much, first.when, first.days_per_week = "Walk", "45 minutes", "every evening", 7
+            first.confidence = 7
+            easier = ActionPlan(
+                participant=first.participant,
+                enrollment=first.enrollment,
+                what="Walk",
+                how_much="20 minutes",
+                when="after dinner",
+                days_per_week=4,
+                confidence=9,
+                set_in_session=first.set_in_session,
+                revises=first,
+                created_by=leader,
+                created_at=first.created_at + timedelta(minutes=4),
+            )
+            first.status, first.reviewed_by, first.reviewed_at = ActionPlanStatus.WITHDRAWN, leader, easier.created_at
+            first.review_note = "Revised the same day: replaced by an easier plan."
+            plans.append(easier)
         self._save_plans(plans)
 
     def _save_plans(self, plans: list[ActionPlan]) -> None:

@@ -452,6 +452,9 @@ def test_action_plans_are_set_and_reviewed_at_sessions_and_contacts(demo: Organi
     assert plans.exclude(set_in_session=None).exists() and plans.exclude(set_in_contact=None).exists()
     kept = plans.filter(low_confidence_kept=True)
     assert kept.count() == 1 and kept.get().confidence < 7 and kept.get().status == ActionPlanStatus.ACTIVE
+    assert plans.exclude(revises=None).count() == 1
+    active = Counter(plans.filter(status=ActionPlanStatus.ACTIVE).values_list("enrollment", flat=True))
+    assert set(active.values()) == {1}  # one active plan per enrolment
     for plan in plans:
         typed = ActionPlanInput(plan.what, plan.how_much, plan.when, plan.days_per_week, plan.confidence)
         assert not check_action_plan(typed, keep_low_confidence=plan.low_confidence_kept)
@@ -459,10 +462,14 @@ def test_action_plans_are_set_and_reviewed_at_sessions_and_contacts(demo: Organi
         if plan.status == ActionPlanStatus.REVIEWED:
             assert plan.reviewed_at is not None and plan.created_at <= plan.reviewed_at <= timezone.now()
             assert (plan.reviewed_in_session or plan.reviewed_in_contact) is not None
+        elif plan.status == ActionPlanStatus.WITHDRAWN:  # replaced the same day by an easier plan
+            assert plan.revised_by.created_at.astimezone(NEW_YORK).date() == plan.created_at.astimezone(NEW_YORK).date()
+            assert not plan.review_outcome and plan.reviewed_at == plan.revised_by.created_at
         else:
             assert plan.reviewed_at is None and not plan.review_outcome
-        if plan.revises is not None:
-            assert plan.revises.participant_id == plan.participant_id and plan.revises.created_at < plan.created_at
+        if plan.revises is not None:  # a revision is of the plan made earlier the same day, now withdrawn
+            assert plan.revises.enrollment_id == plan.enrollment_id and plan.revises.created_at < plan.created_at
+            assert plan.revises.status == ActionPlanStatus.WITHDRAWN
         if plan.set_in_session is not None:
             assert plan.set_in_session.attendance.filter(
                 registration__participant=plan.participant_id, status=AttendanceStatus.PRESENT
