@@ -237,3 +237,24 @@ def measurement_recorders_at_session(
     if u.role == Role.PROFESSIONAL:
         return set(enrollments_visible_to(u).filter(pk__in=enrollment_ids).values_list("pk", flat=True))
     return set()
+
+
+def rights_over(user: User | AnonymousUser, enrollments: list[Enrollment]) -> tuple[set[int], set[int]]:
+    """(enrolments whose plans the user may write, enrolments they may record readings for), outside any
+    session: the rules of can_write_plan and can_record_measurement in at most one query, for pages that
+    show several enrolments."""
+    u = _user(user)
+    ids = [e.pk for e in enrollments]
+    if u is None or u.role in READ_ONLY_ROLES:
+        return set(), set()
+    if u.is_superuser or u.role in ORGANIZATION_WIDE_ROLES:
+        mine = {e.pk for e in enrollments if _same_organization(u, e)}
+        return mine, mine
+    if u.role == Role.PARTICIPANT:
+        return {e.pk for e in enrollments if e.participant.user_id == u.pk}, set()
+    if u.role == Role.SUPPORTER:
+        assigned = _assigned_among(u, ids)
+        return assigned, assigned
+    if u.role == Role.PROFESSIONAL:
+        return set(), set(enrollments_visible_to(u).filter(pk__in=ids).values_list("pk", flat=True))
+    return set(), set()

@@ -21,10 +21,10 @@ from alongside.contacts.services import LOGGABLE_STATUSES as OPEN_FOR_PLANS
 from alongside.people.models import Participant
 from alongside.programs.models import Enrollment
 from alongside.selfcare.access import (
-    can_record_measurement,
     can_write_plan,
     measurements_visible_to,
     plans_visible_to,
+    rights_over,
     selfcare_enrollments_visible_to,
 )
 from alongside.selfcare.models import ActionPlanStatus, Measurement, MeasurementKind
@@ -83,12 +83,13 @@ def selfcare_summary(context: template.Context, participant: Participant) -> dic
     latest: dict[str, Measurement] = {}
     for m in recent:
         latest.setdefault(m.kind, m)
+    writable, recordable = rights_over(user, enrollments)
     return {
         "visible": True,
         "participant": participant,
-        "lines": [(e, plans.get(e.pk), e.status in OPEN_FOR_PLANS and can_write_plan(user, e)) for e in enrollments],
+        "lines": [(e, plans.get(e.pk), e.status in OPEN_FOR_PLANS and e.pk in writable) for e in enrollments],
         "latest": [latest[k.value] for k in MeasurementKind if k.value in latest],
-        "may_record": any(can_record_measurement(user, e) for e in enrollments),
+        "may_record": bool(recordable),
     }
 
 
