@@ -183,7 +183,10 @@ def create_action_plan(
         _add(errors, "enrollment", f"The enrolment is {enrollment.get_status_display().lower()}; plans are closed.")
     _check_context(errors, enrollment, contact, session, doing="the plan was made in")
     now = timezone.now()
-    active = ActionPlan.objects.filter(enrollment=enrollment, status=ActionPlanStatus.ACTIVE).first()
+    # Lock the active plan too: a review of it (which locks the plan row) and its revision queue up.
+    active = (
+        ActionPlan.objects.select_for_update().filter(enrollment=enrollment, status=ActionPlanStatus.ACTIVE).first()
+    )
     person = enrollment.participant
     if revises is not None:
         zone = person.zone
@@ -206,8 +209,9 @@ def create_action_plan(
         )
     if errors:
         raise ValidationError(errors)
-    if revises is not None:
-        _close(revises, by, now, ActionPlanStatus.WITHDRAWN, "Revised the same day: replaced by an easier plan.")
+    if revises is not None and active is not None:
+        _close(active, by, now, ActionPlanStatus.WITHDRAWN, "Revised the same day: replaced by an easier plan.")
+        revises = active
     confidence = int(data.confidence)
     return ActionPlan.objects.create(
         participant=person,

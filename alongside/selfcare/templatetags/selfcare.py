@@ -101,7 +101,11 @@ def my_action_plans(context: template.Context, participant: Participant) -> dict
     enrollments = list(
         selfcare_enrollments_visible_to(user).filter(status__in=OPEN_FOR_PLANS).select_related("program", "participant")
     )
-    active = plans_visible_to(user).filter(status=ActionPlanStatus.ACTIVE, participant=participant)
+    active = (
+        plans_visible_to(user)
+        .filter(status=ActionPlanStatus.ACTIVE, participant=participant)
+        .select_related("created_by", "set_in_session__series", "set_in_contact")
+    )
     plans = {p.enrollment_id: p for p in active}
     return {
         "visible": bool(enrollments),
