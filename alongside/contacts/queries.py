@@ -22,6 +22,7 @@ from alongside.people.models import Participant, Supporter
 from alongside.people.timeline import TimelineEvent
 from alongside.programs import deliveries
 from alongside.programs.models import CASELOAD_STATUSES, Enrollment, EnrollmentStatus, Program
+from alongside.raw_sql import ids_subquery
 from alongside.safety.models import Concern
 from alongside.taxonomy import FUNCTION_FIELDS, KeyFunction, Outcome
 
@@ -116,7 +117,10 @@ def function_coverage(programs: QuerySet[Program], days: int, now: datetime | No
     for row in active:
         result[row["program"]] = Coverage(days=days, active=row["n"])
     in_scope = Enrollment.objects.filter(program__in=programs.values("pk"), status=EnrollmentStatus.ACTIVE)
-    scope_sql, scope_params = in_scope.order_by().values("pk").query.sql_with_params()
+    scope = ids_subquery(in_scope)
+    if scope is None:
+        return result
+    scope_sql, scope_params = scope
     flags = ", ".join(
         f"MAX(CASE WHEN d.{column} THEN 1 ELSE 0 END) AS {code}" for code, column in FUNCTION_FIELDS.items()
     )
@@ -144,7 +148,10 @@ def last_function_dates(participant: Participant, viewer: User) -> dict[int, dic
     """{enrollment id: {function: when it was last delivered, in any channel}} for one participant's
     enrolments the viewer may see. One query."""
     visible = enrollments_visible_to(viewer).filter(participant=participant)
-    scope_sql, scope_params = visible.order_by().values("pk").query.sql_with_params()
+    scope = ids_subquery(visible)
+    if scope is None:
+        return {}
+    scope_sql, scope_params = scope
     latest = ", ".join(f"MAX(CASE WHEN d.{column} THEN d.occurred_at END)" for column in FUNCTION_FIELDS.values())
     sql = f"""
 SELECT d.enrollment_id, {latest}

@@ -143,20 +143,35 @@ class Scope:
         )
 
 
-_LAST_FUNCTION_COLUMNS = tuple(f"last_{code}_on" for code in FUNCTION_FIELDS)
+_REACHED_COLUMNS = ("last_reached_at", "last_reached_on", *(f"last_{code}_on" for code in FUNCTION_FIELDS))
+
+
+def _reached_sql(d: Dialect) -> str:
+    """Contacts and the other channels together: the later of the two for every column. A full outer
+    join of contact_totals and delivered, written as a join plus the delivered-only rows."""
+    both = ", ".join(f"{d.later(f'ct.{c}', f'dl.{c}')} AS {c}" for c in _REACHED_COLUMNS)
+    only = ", ".join(f"dl.{c}" for c in _REACHED_COLUMNS)
+    return f"""SELECT ct.enrollment_id, {both}
+    FROM contact_totals ct LEFT JOIN delivered dl ON dl.enrollment_id = ct.enrollment_id
+    UNION ALL
+    SELECT dl.enrollment_id, {only}
+    FROM delivered dl
+    WHERE NOT EXISTS (SELECT 1 FROM contact_totals ct WHERE ct.enrollment_id = dl.enrollment_id)"""
 
 
 def _delivered_sql(scope: Scope) -> str:
-    """Per enrolment in scope, the last day each function was delivered by a non-contact source."""
+    """Per enrolment in scope, when it was last reached outside contacts (a group session attended, ...)
+    and the last day each function was delivered that way."""
     others = deliveries.union_sql(exclude=("contacts",))
     latest = ", ".join(
         f"MAX(CASE WHEN d.{column} THEN d.occurred_on END) AS last_{code}_on"
         for code, column in FUNCTION_FIELDS.items()
     )
     if not others:
-        nulls = ", ".join(f"NULL AS {c}" for c in _LAST_FUNCTION_COLUMNS)
+        nulls = ", ".join(f"NULL AS {c}" for c in _REACHED_COLUMNS)
         return f"SELECT NULL AS enrollment_id, {nulls} WHERE 1 = 0"
-    return f"""SELECT d.enrollment_id, {latest}
+    return f"""SELECT d.enrollment_id, MAX(d.occurred_at) AS last_reached_at, MAX(d.occurred_on) AS last_reached_on,
+           {latest}
     FROM ({others}) d
     WHERE 1 = 1 {scope.on("d.enrollment_id")}
     GROUP BY d.enrollment_id"""
@@ -179,7 +194,7 @@ WITH e AS (
     FROM programs_enrollment en
     WHERE en.status IN ({_STATUS_LIST}) {scope.on("en.id")}
 ),
-reached AS (
+contact_totals AS (
     -- One pass over every contact of the enrolments in scope.
     SELECT c.enrollment_id,
            MAX(CASE WHEN c.outcome = 'reached' THEN c.occurred_at END) AS last_reached_at,
@@ -193,6 +208,13 @@ reached AS (
     FROM contacts_contact c
     WHERE 1 = 1 {scope.on("c.enrollment_id")}
     GROUP BY c.enrollment_id
+),
+delivered AS (
+    -- Reached outside contacts (group sessions attended, ...): see programs.deliveries.
+    {_delivered_sql(scope)}
+),
+reached AS (
+    {_reached_sql(d)}
 ),
 since {d.materialized} (
     -- The few contacts from the last reached one on: unanswered attempts and open promises.
@@ -246,10 +268,6 @@ assignment AS (
     FROM programs_assignment a JOIN current_assignment ca ON ca.id = a.id
     WHERE 1 = 1 {scope.on("a.enrollment_id")}
 ),
-delivered AS (
-    -- Functions delivered outside contacts (group sessions attended, ...): see programs.deliveries.
-    {_delivered_sql(scope)}
-),
 schedule AS (
     SELECT e.id AS enrollment_id, e.participant_id, e.program_id, e.enrolled_on,
            COALESCE(po.id, pp.id) AS policy_id,
@@ -279,7 +297,7 @@ SELECT s.enrollment_id, s.participant_id, s.program_id, a.supporter_id, a.assign
        p.due,
        (SELECT MIN(ap.scheduled_for) FROM followup_callappointment ap
          WHERE ap.enrollment_id = s.enrollment_id AND ap.status = 'scheduled'),
-       {", ".join(d.later(f"r.{c}", f"dl.{c}") for c in _LAST_FUNCTION_COLUMNS)},
+       r.last_daily_management_on, r.last_social_emotional_on, r.last_linkage_on, r.last_ongoing_on,
        %(now)s
 FROM schedule s
 -- The current window is the first to start after the day of the last reached contact: the one whose
@@ -292,7 +310,6 @@ LEFT JOIN failed f ON f.enrollment_id = s.enrollment_id
 LEFT JOIN failed_detail fd ON fd.enrollment_id = s.enrollment_id
 LEFT JOIN promise p ON p.enrollment_id = s.enrollment_id
 LEFT JOIN assignment a ON a.enrollment_id = s.enrollment_id
-LEFT JOIN delivered dl ON dl.enrollment_id = s.enrollment_id
 LEFT JOIN followup_followuprules ru ON ru.program_id = s.program_id
 WHERE {d.true}
 ON CONFLICT (enrollment_id) DO UPDATE SET {update}, computed_at = excluded.computed_at

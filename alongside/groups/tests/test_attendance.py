@@ -33,7 +33,10 @@ def test_a_leader_marks_attendance_and_it_reaches_timeline_coverage_and_follow_u
     ana_enrollment = gw.enrollments["ana"]
     state = FollowUpState.objects.get(enrollment=ana_enrollment)
     assert state.last_linkage_on == session.starts_on
-    assert FollowUpState.objects.get(enrollment=gw.enrollments["ben"]).last_linkage_on is None
+    # Attending counts as being reached: the cadence restarts from the session, as after a reached call.
+    assert state.last_reached_at == session.starts_at and state.last_reached_on == session.starts_on
+    ben = FollowUpState.objects.get(enrollment=gw.enrollments["ben"])
+    assert ben.last_linkage_on is None and ben.last_reached_at is None
     dates = last_function_dates(gw.participants["ana"], gw.world.cora)
     assert dates[ana_enrollment.pk]["linkage"] == session.starts_at
 
@@ -96,3 +99,18 @@ def test_a_waitlisted_person_cannot_be_marked(group_world: GroupWorld) -> None:
     waiting = services.register(gw.world.cora, gw.workshop, late)
     with pytest.raises(ValidationError, match="waiting list"):
         services.mark_one(gw.lena.user, gw.current_session, waiting.pk, AttendanceStatus.PRESENT)
+
+
+def test_a_later_reached_call_still_wins_over_an_earlier_session(group_world: GroupWorld) -> None:
+    from alongside.testing.world import make_contact
+
+    gw = group_world
+    session = gw.current_session
+    services.mark_one(gw.lena.user, session, gw.registrations["ana"].pk, AttendanceStatus.PRESENT)
+    call = make_contact(gw.enrollments["ana"], gw.world.cora, days_ago=0, functions=("ongoing",))
+    from alongside.followup import engine
+
+    engine.refresh([gw.enrollments["ana"].pk])
+    state = FollowUpState.objects.get(enrollment=gw.enrollments["ana"])
+    assert state.last_reached_at == call.occurred_at
+    assert state.last_linkage_on == session.starts_on and state.last_ongoing_on == call.occurred_on
