@@ -88,7 +88,8 @@ def caseload(supporter: Supporter) -> QuerySet[Enrollment]:
 @dataclass
 class Coverage:
     """Function coverage of one program over one window: active enrolments and how many of them
-    received each key function (a reached contact tagged with it) within the window."""
+    received each key function (a reached contact tagged with it, a group session attended that served it,
+    any channel in programs.deliveries) within the window."""
 
     days: int
     active: int = 0

@@ -46,6 +46,16 @@ class Program(models.Model):
         return sorted(m.model for m in self.delivery_models.all())
 
     @property
+    def delivers_group_models(self) -> bool:
+        """Group visits, workshops or support groups: the models run as group series."""
+        group_models = {
+            PeerSupportModel.GROUP_VISITS,
+            PeerSupportModel.SELF_MANAGEMENT_WORKSHOPS,
+            PeerSupportModel.SUPPORT_GROUPS,
+        }
+        return bool(group_models & set(self.model_numbers))
+
+    @property
     def model_labels(self) -> list[str]:
         return [PeerSupportModel(n).label for n in self.model_numbers]
 
