@@ -305,6 +305,28 @@ def series_edit(request: HttpRequest, series_id: int) -> HttpResponse:
     return render(request, "groups/series_edit.html", {"form": form, "series": series})
 
 
+@login_required
+@require_POST
+def series_cancel(request: HttpRequest, series_id: int) -> HttpResponse:
+    """Cancels every session still to come (held sessions keep their attendance)."""
+    user = current_user(request)
+    series = access_series(user, series_id)
+    require(can_manage_series(user, series) and not series.is_cancelled)
+    reason = request.POST.get("reason", "")
+    try:
+        services.cancel_series(user, series, reason)
+    except ValidationError as error:
+        form = SeriesEditForm(None, series=series)
+        return render(
+            request,
+            "groups/series_edit.html",
+            {"form": form, "series": series, "cancel_error": " ".join(error.messages), "cancel_reason": reason},
+            status=400,
+        )
+    messages.success(request, "Series cancelled: every session still to come is marked cancelled.")
+    return redirect("groups:series", series.pk)
+
+
 # --- registrations and the waiting list --------------------------------------------------------------
 
 
@@ -428,6 +450,7 @@ urlpatterns: list[URLPattern] = [
     path("series/new/", series_new, name="series_new"),
     path("series/<int:series_id>/", series_detail, name="series"),
     path("series/<int:series_id>/edit/", series_edit, name="series_edit"),
+    path("series/<int:series_id>/cancel/", series_cancel, name="series_cancel"),
     path("series/<int:series_id>/registrations/", registrations, name="registrations"),
     path("series/<int:series_id>/registrations/add/", register, name="register"),
     path("registrations/<int:registration_id>/drop/", drop, name="drop"),
