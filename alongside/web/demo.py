@@ -52,7 +52,8 @@ from alongside.taxonomy import Condition, Initiation, KeyFunction, Modality, Out
 from alongside.web import demo_text as text
 from alongside.web.demo_contacts import CONCERN_MODALITY, CONCERNS, ContactMaker, Story, touches_for
 from alongside.web.demo_followup import load_follow_up
-from alongside.web.demo_groups import DROPOUT_REASON, LEADER_LOGIN, GroupDemo
+from alongside.web.demo_groups import GroupDemo
+from alongside.web.demo_groups_plan import DROPOUT_REASON, LEADER_LOGIN
 
 S = EnrollmentStatus
 C = Condition

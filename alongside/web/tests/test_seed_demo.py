@@ -53,7 +53,7 @@ from alongside.selfcare.services import ActionPlanInput, Reading, check_action_p
 from alongside.taxonomy import ACTIVITY_BY_CODE, ConcernTier, Initiation, KeyFunction, Modality, Outcome
 from alongside.web.demo import DEMO_LOGINS, DEMO_PASSWORD, ORGANIZATION_SLUG
 from alongside.web.demo_contacts import TELEPHONE_WINDOWS
-from alongside.web.demo_groups import LEADER_LOGIN
+from alongside.web.demo_groups_plan import LEADER_LOGIN
 
 pytestmark = pytest.mark.django_db
 S = EnrollmentStatus
