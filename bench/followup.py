@@ -519,11 +519,16 @@ def run_followup_benchmarks(dataset: FollowUpDataset, repeat: int, incremental: 
 
 
 def followup_table(results: list[Measured], engine_name: str, size: FollowUpSize, day: date, cores: str) -> str:
+    return measured_table(results, engine_name, size.label, day, cores)
+
+
+def measured_table(results: list[Measured], engine_name: str, dataset_label: str, day: date, cores: str) -> str:
+    """The markdown table of a bench's measurements (shared by the follow-up and groups benches)."""
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * 3 + "---:|" * 4 + "---|---:|"]
     for r in results:
         cells = [
             engine_name,
-            size.label,
+            dataset_label,
             r.operation,
             str(r.queries),
             f"{r.median_ms:,.1f}",

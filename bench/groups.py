@@ -67,6 +67,7 @@ from bench.followup import (
     _result,
     _timed,
     insert_select,
+    measured_table,
 )
 from bench.harness import DEFAULT_OUTPUT, engine_label, fresh_database, update_report
 
@@ -75,7 +76,6 @@ SCALES = {
     "default": (2_000, 15, 150_000, 300),
     "large": (20_000, 15, 1_500_000, 3_000),
 }
-COLUMNS = ("engine", "dataset", "operation", "queries", "median ms", "p95 ms", "peak RSS MB", "date", "cores")
 # Series j: its kind, number of sessions, days between sessions, minutes, and completion rule, by j % 3.
 KINDS = (
     (GroupKind.WORKSHOP, 6, 7, 150, (4, 6)),
@@ -509,21 +509,7 @@ def run_groups_benchmarks(dataset: GroupsDataset, repeat: int) -> list[Measured]
 
 
 def groups_table(results: list[Measured], engine_name: str, dataset_label: str, day: date, cores: str) -> str:
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * 3 + "---:|" * 4 + "---|---:|"]
-    for r in results:
-        cells = [
-            engine_name,
-            dataset_label,
-            r.operation,
-            str(r.queries),
-            f"{r.median_ms:,.1f}",
-            f"{r.p95_ms:,.1f}",
-            f"{r.peak_rss_mb:,.0f}",
-            day.isoformat(),
-            cores,
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return measured_table(results, engine_name, dataset_label, day, cores)
 
 
 def main(argv: list[str]) -> int:
