@@ -166,6 +166,38 @@ def _contiguous_ids(model: type[models.Model], **filters: Any) -> tuple[int, int
     return low, high
 
 
+def insert_supporters(
+    sql: Sql, org: Organization, count: int, prefix: str, first_name: str, kind: str, now: Any
+) -> tuple[int, int]:
+    """`count` supporter logins and their Supporter rows, set-based; returns the first user id and the
+    first Supporter id (both ranges are contiguous)."""
+    with_clause, source = sql.series(1, count)
+    insert_select(
+        User,
+        {
+            "username": f"'{prefix}-{org.pk}-' || g.i",
+            "password": "'!'",  # unusable
+            "role": f"'{Role.SUPPORTER}'",
+            "organization": str(org.pk),
+            "first_name": f"'{first_name}'",
+            "last_name": "'' || g.i",
+        },
+        source,
+        with_clause,
+        now,
+    )
+    user_low, _ = _contiguous_ids(User, organization=org, role=Role.SUPPORTER)
+    insert_select(
+        Supporter,
+        {"organization": str(org.pk), "user": f"{user_low} + g.i - 1", "kind": f"'{kind}'"},
+        source,
+        with_clause,
+        now,
+    )
+    supporter_low, _ = _contiguous_ids(Supporter, organization=org)
+    return user_low, supporter_low
+
+
 def _progress(message: str, started: float) -> None:
     print(f"  {message} ({time.perf_counter() - started:.0f} s)", flush=True)
 
@@ -208,30 +240,9 @@ def build_followup_dataset(size: FollowUpSize, quiet: bool = False) -> FollowUpD
             programs.append(program)
         program_low, _ = _contiguous_ids(Program, organization=org)
 
-        with_clause, source = sql.series(1, size.supporters)
-        insert_select(
-            User,
-            {
-                "username": f"'bench-fu-{org.pk}-' || g.i",
-                "password": "'!'",  # unusable
-                "role": f"'{Role.SUPPORTER}'",
-                "organization": str(org.pk),
-                "first_name": "'Supporter'",
-                "last_name": "'' || g.i",
-            },
-            source,
-            with_clause,
-            now,
+        user_low, supporter_low = insert_supporters(
+            sql, org, size.supporters, "bench-fu", "Supporter", "peer_coach", now
         )
-        user_low, _ = _contiguous_ids(User, organization=org, role=Role.SUPPORTER)
-        insert_select(
-            Supporter,
-            {"organization": str(org.pk), "user": f"{user_low} + g.i - 1", "kind": "'peer_coach'"},
-            source,
-            with_clause,
-            now,
-        )
-        supporter_low, _ = _contiguous_ids(Supporter, organization=org)
         say(f"{size.supporters:,} supporters")
 
         e = size.enrollments

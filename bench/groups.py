@@ -54,7 +54,7 @@ from alongside.groups.models import (
 )
 from alongside.groups.queries import program_figures, roster, series_figures
 from alongside.groups.services import AttendanceMark, record_attendance
-from alongside.people.models import Participant, Supporter
+from alongside.people.models import Participant
 from alongside.programs.models import Assignment, Enrollment, EnrollmentStatus, Program
 from alongside.programs.services import save_program
 from alongside.taxonomy import default_activities
@@ -67,6 +67,7 @@ from bench.followup import (
     _result,
     _timed,
     insert_select,
+    insert_supporters,
     measured_table,
 )
 from bench.harness import DEFAULT_OUTPUT, engine_label, fresh_database, update_report
@@ -161,30 +162,9 @@ def build_groups_dataset(size: GroupsSize, quiet: bool = False) -> GroupsDataset
         save_cadence(coordinator, preset.cadence, program=program, preset=preset.code)
         by = str(coordinator.pk)
 
-        with_clause, source = sql.series(1, size.supporters)
-        insert_select(
-            User,
-            {
-                "username": f"'bench-groups-{org.pk}-' || g.i",
-                "password": "'!'",
-                "role": f"'{Role.SUPPORTER}'",
-                "organization": str(org.pk),
-                "first_name": "'Leader'",
-                "last_name": "'' || g.i",
-            },
-            source,
-            with_clause,
-            now,
+        user_low, supporter_low = insert_supporters(
+            sql, org, size.supporters, "bench-groups", "Leader", "peer_leader", now
         )
-        user_low, _ = _contiguous_ids(User, organization=org, role=Role.SUPPORTER)
-        insert_select(
-            Supporter,
-            {"organization": str(org.pk), "user": f"{user_low} + g.i - 1", "kind": "'peer_leader'"},
-            source,
-            with_clause,
-            now,
-        )
-        supporter_low, _ = _contiguous_ids(Supporter, organization=org)
         say(f"{size.supporters:,} supporters")
 
         # Series j (0-based) starts on day `offset(j)` from today.
