@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "alongside.followup",
     "alongside.groups",
     "alongside.selfcare",
+    "alongside.linkage",
+    "alongside.interop",
     "alongside.scheduling",
     "alongside.audit",
     "alongside.web",

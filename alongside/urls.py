@@ -12,6 +12,8 @@ urlpatterns = [
     path("followup/", include("alongside.followup.urls")),
     path("groups/", include("alongside.groups.urls")),
     path("selfcare/", include("alongside.selfcare.urls")),
+    path("linkage/", include("alongside.linkage.urls")),
+    path("fhir/r4/", include("alongside.interop.urls")),
     path("audit/", include("alongside.audit.urls")),
     path("api/v1/", include("alongside.api_v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -12,4 +12,4 @@ class ContactsConfig(AppConfig):
         from alongside.programs import deliveries
 
         timeline.register("contacts", contact_events)
-        deliveries.register("contacts", deliveries.CONTACTS_SQL)
+        deliveries.register("contacts", deliveries.CONTACTS_SQL, reaches_participant=True)

@@ -170,7 +170,8 @@ def _delivered_sql(scope: Scope) -> str:
     if not others:
         nulls = ", ".join(f"NULL AS {c}" for c in _REACHED_COLUMNS)
         return f"SELECT NULL AS enrollment_id, {nulls} WHERE 1 = 0"
-    return f"""SELECT d.enrollment_id, MAX(d.occurred_at) AS last_reached_at, MAX(d.occurred_on) AS last_reached_on,
+    return f"""SELECT d.enrollment_id, MAX(CASE WHEN d.reaches = 1 THEN d.occurred_at END) AS last_reached_at,
+           MAX(CASE WHEN d.reaches = 1 THEN d.occurred_on END) AS last_reached_on,
            {latest}
     FROM ({others}) d
     WHERE 1 = 1 {scope.on("d.enrollment_id")}

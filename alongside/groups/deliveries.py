@@ -14,4 +14,4 @@ WHERE a.status IN ('present', 'made_up') AND s.status = 'scheduled'
 
 
 def register_sources() -> None:
-    deliveries.register("group_attendance", ATTENDANCE_SQL)
+    deliveries.register("group_attendance", ATTENDANCE_SQL, reaches_participant=True)

@@ -57,6 +57,9 @@ class Participant(models.Model):
     phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +15551234567.")
     email = models.EmailField(blank=True)
     locality = models.CharField(max_length=120, blank=True, help_text="Neighbourhood, town or postal code.")
+    # The locality's coordinates (not the home address): distance search in the resource directory.
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     timezone = models.CharField(max_length=64, blank=True, help_text="IANA zone; blank means the organization's.")
     best_times = models.JSONField(default=list, blank=True)
     best_times_note = models.CharField(max_length=200, blank=True)

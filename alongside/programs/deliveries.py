@@ -19,17 +19,25 @@ DELIVERY_COLUMNS = (
     *FUNCTION_FIELDS.values(),
 )
 
-_sources: dict[str, str] = {}
+_sources: dict[str, tuple[str, bool]] = {}
 
 
-def register(name: str, select_sql: str) -> None:
-    """select_sql: a SELECT whose columns are DELIVERY_COLUMNS, in that order, with those names."""
-    _sources[name] = select_sql.strip()
+def register(name: str, select_sql: str, *, reaches_participant: bool) -> None:
+    """select_sql: a SELECT whose columns are DELIVERY_COLUMNS, in that order, with those names.
+    reaches_participant: whether such a delivery means the person was reached (a session attended does; a
+    referral sent or a resource shared does not), which the follow-up engine's cadences count from."""
+    _sources[name] = (select_sql.strip(), reaches_participant)
 
 
 def union_sql(*, exclude: tuple[str, ...] = ()) -> str:
-    """The registered sources as one UNION ALL (empty when none is left after `exclude`)."""
-    return "\nUNION ALL\n".join(sql for name, sql in sorted(_sources.items()) if name not in exclude)
+    """The registered sources as one UNION ALL (empty when none is left after `exclude`), each row with an
+    extra column `reaches` (1 or 0)."""
+    columns = ", ".join(f"s.{c}" for c in DELIVERY_COLUMNS)
+    return "\nUNION ALL\n".join(
+        f"SELECT {columns}, {1 if reaches else 0} AS reaches FROM ({sql}) s"
+        for name, (sql, reaches) in sorted(_sources.items())
+        if name not in exclude
+    )
 
 
 def source_names() -> list[str]:

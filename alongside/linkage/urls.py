@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+from alongside.linkage.views import curation, directory, referrals
+
+app_name = "linkage"
+
+urlpatterns: list[URLPattern] = [*directory.urlpatterns, *curation.urlpatterns, *referrals.urlpatterns]
