@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from alongside.accounts.models import Organization, Role, User
 from alongside.contacts.models import Contact
+from alongside.linkage.models import Referral, Service
 from alongside.people.models import (
     ConsentKind,
     ConsentMethod,
@@ -54,6 +55,8 @@ from alongside.web.demo_contacts import CONCERN_MODALITY, CONCERNS, ContactMaker
 from alongside.web.demo_followup import load_follow_up
 from alongside.web.demo_groups import GroupDemo
 from alongside.web.demo_groups_plan import DROPOUT_REASON, LEADER_LOGIN
+from alongside.web.demo_linkage import load_linkage
+from alongside.web.demo_linkage_plan import locality_coordinates
 
 S = EnrollmentStatus
 C = Condition
@@ -244,6 +247,8 @@ def demo_counts(organization: Organization) -> dict[str, int]:
         "enrollments": Enrollment.objects.filter(program__organization=organization).count(),
         "contacts": Contact.objects.filter(enrollment__program__organization=organization).count(),
         "open concerns": Concern.objects.filter(participant__organization=organization, acknowledged_at=None).count(),
+        "directory services": Service.objects.filter(organization=organization).count(),
+        "referrals": Referral.objects.filter(participant__organization=organization).count(),
         "users": User.objects.filter(organization=organization).count(),
     }
 
@@ -305,6 +310,7 @@ class DemoBuilder:
         self._save_enrollments(stories)
         self._save_contacts(stories)
         self.groups.load(self.org, self.programs, self.staff, self.supporters, stories, self.login_story)
+        load_linkage(self.org, self.programs, now=self.now, seed=self.seed)  # before the engine's recompute
         load_follow_up(self.org, now=self.now, seed=self.seed)
         return self.org
 
@@ -409,6 +415,8 @@ class DemoBuilder:
             "best_times_note": rng.choice(text.BEST_TIME_NOTES) if rng.random() < 0.2 else "",
         }
         participant = Participant(organization=self.org, **check_participant_fields(data, self.org))
+        # The neighbourhood's centre, not a home address: distance search in the resource directory.
+        participant.latitude, participant.longitude = locality_coordinates(participant.locality)
         participant.consent_texts = rng.random() < 0.55
         participant.consent_data_sharing = rng.random() < 0.4
         return participant
