@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
@@ -23,13 +24,18 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
+    Value,
     When,
 )
+from django.db.models.functions import Coalesce, Concat, Greatest, NullIf, Trim
 from django.utils import timezone
 
 from alongside.accounts.models import User
 from alongside.followup.models import LAST_FUNCTION_FIELDS, FollowUpRules, FollowUpState
 from alongside.followup.services import in_quiet_hours
+from alongside.linkage.models import Referral
+from alongside.linkage.referral_stalls import PROGRAM_SETTINGS_COLUMNS, StallRules, stall_detail
 from alongside.people.access import enrollments_visible_to, is_organization_wide
 from alongside.people.models import Participant, Supporter
 from alongside.safety.models import Concern
@@ -43,6 +49,7 @@ REASONS: dict[str, tuple[int, str]] = {
     "appointment": (3, "Call appointment"),
     "due": (4, "Due"),
     "promised": (5, "You promised to follow up"),
+    "referral_stalled": (6, "Referral stalled"),  # linkage: no progress within the program's stall window
     "retry": (6, "Try again: last call not answered"),
     "wrong_number": (6, "Wrong number: check the phone number"),
     "function_gap": (7, "Function gap"),
@@ -145,6 +152,36 @@ def _concern(tier: str) -> Exists:
     )
 
 
+# ---- linkage: stalled referrals (see linkage.referral_stalls for the rule) ----
+
+
+def _stalled_referrals(stalls: StallRules, now: datetime) -> QuerySet[Referral]:
+    """The enrolment's stalled referrals, oldest progress first, for a subquery per follow-up row."""
+    return (
+        Referral.objects.filter(stalls.condition(now), enrollment=OuterRef("enrollment_id"))
+        .annotate(progress_at=Greatest("status_changed_at", Coalesce("appointment_at", "status_changed_at")))
+        .order_by("progress_at", "pk")
+    )
+
+
+def _stalled_referral_annotations(stalls: StallRules, now: datetime) -> dict[str, Any]:
+    """has_stalled_referral, and what the reason says about the oldest one: its receiver, status and last
+    progress. Subqueries on the (enrollment, status) index, in the list's one query."""
+    stalled = _stalled_referrals(stalls, now)
+    receiver = Coalesce(
+        "service__name",
+        NullIf(Trim(Concat("to_professional__first_name", Value(" "), "to_professional__last_name")), Value("")),
+        "to_professional__username",
+        "to_name",
+    )
+    return {
+        "has_stalled_referral": Exists(stalled),
+        "stalled_referral_at": Subquery(stalled.values("progress_at")[:1]),
+        "stalled_referral_status": Subquery(stalled.values("status")[:1]),
+        "stalled_referral_to": Subquery(stalled.annotate(receiver=receiver).values("receiver")[:1]),
+    }
+
+
 def states_in_scope(viewer: User, supporter: Supporter | None, unassigned: bool) -> QuerySet[FollowUpState]:
     """The follow-up rows the viewer may see: a supporter their own; organization-wide roles any
     supporter's, or those with no supporter. Precondition: a supporter asking for someone else's list
@@ -161,9 +198,16 @@ def states_in_scope(viewer: User, supporter: Supporter | None, unassigned: bool)
 
 
 def annotate_today(
-    states: QuerySet[FollowUpState], today: date, now: datetime, rules: ProgramRules
+    states: QuerySet[FollowUpState],
+    today: date,
+    now: datetime,
+    rules: ProgramRules,
+    stalls: StallRules | None = None,
 ) -> QuerySet[FollowUpState]:
-    """Adds the today-dependent flags and the priority the list is ordered by, all in SQL."""
+    """Adds the today-dependent flags and the priority the list is ordered by, all in SQL. Without `stalls`
+    the referral stall windows of the rules' programs are loaded (one query)."""
+    if stalls is None:
+        stalls = StallRules.load(rules.by_program)
     end_of_today = datetime.combine(today + timedelta(days=1), time.min, timezone.get_current_timezone())
     flags: dict[str, Q] = {
         "is_overdue": Q(window_end__lt=today),
@@ -178,6 +222,7 @@ def annotate_today(
     annotated = states.annotate(
         has_emergency=_concern(ConcernTier.EMERGENCY),
         has_urgent=_concern(ConcernTier.URGENT),
+        **_stalled_referral_annotations(stalls, now),
         **{name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in flags.items()},
     )
     return annotated.annotate(
@@ -188,6 +233,7 @@ def annotate_today(
             When(has_appointment=True, then=3),
             When(is_due=True, then=4),
             When(is_promised=True, then=5),
+            When(has_stalled_referral=True, then=6),
             When(needs_retry=True, then=6),
             When(has_wrong_number=True, then=6),
             When(has_gap=True, then=7),
@@ -222,9 +268,12 @@ def worklist(
             states = states.filter(
                 Q(participant__preferred_name__icontains=word) | Q(participant__family_name__icontains=word)
             )
-    program_ids = set(states.order_by().values_list("program_id", flat=True).distinct())
+    # The programs in scope, with their referral stall windows in the same query (a LEFT JOIN).
+    program_rows = list(states.order_by().values_list("program_id", *PROGRAM_SETTINGS_COLUMNS).distinct())
+    program_ids = {row[0] for row in program_rows}
     rules = ProgramRules.load(program_ids)
-    rows = annotate_today(states, today, now, rules).filter(Q(priority__lt=9))
+    stalls = StallRules.from_rows(program_rows)
+    rows = annotate_today(states, today, now, rules, stalls).filter(Q(priority__lt=9))
     if reason in REASONS:
         rows = rows.filter(**{REASON_FILTERS[reason]: True})
     rows = rows.select_related("participant__organization", "program", "supporter__user").order_by(
@@ -241,6 +290,7 @@ REASON_FILTERS = {
     "appointment": "has_appointment",
     "due": "is_due",
     "promised": "is_promised",
+    "referral_stalled": "has_stalled_referral",
     "retry": "needs_retry",
     "wrong_number": "has_wrong_number",
     "function_gap": "has_gap",
@@ -290,6 +340,11 @@ def _line(state: FollowUpState, today: date, now: datetime, rules: ProgramRules)
     if state.promised_on and state.promised_on <= today:
         late = (today - state.promised_on).days
         reasons.append(Reason("promised", "today" if late == 0 else f"{_days(late)} ago"))
+    if a.get("has_stalled_referral") and a.get("stalled_referral_at"):
+        detail = stall_detail(
+            a["stalled_referral_to"] or "", a["stalled_referral_status"], a["stalled_referral_at"], now
+        )
+        reasons.append(Reason("referral_stalled", detail))
     if state.retry_on and state.retry_on <= today:
         tried = f"{state.failed_attempts} unanswered attempt{'s' if state.failed_attempts != 1 else ''}"
         last = Outcome(state.last_outcome).label.lower() if state.last_outcome in Outcome.values else "not reached"
