@@ -35,6 +35,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Supporters", reverse("people:supporters")))
     if is_organization_wide(user) or user.role in (Role.PROFESSIONAL, Role.SUPPORTER):
         items.append(("Concerns", reverse("safety:concerns")))
+    # linkage: a professional's referral inbox; organization-wide roles' open and stalled referrals.
+    if user.role == Role.PROFESSIONAL:
+        items.append(("Referrals", reverse("linkage:referrals_to_me")))
+    elif is_organization_wide(user):
+        items.append(("Referrals", reverse("linkage:referrals")))
     if can_read_access_log(user):
         items.append(("Access log", reverse("audit:access_log")))
     return {"nav": items, "can_manage": can_manage(user)}
