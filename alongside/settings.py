@@ -218,6 +218,8 @@ SPECTACULAR_SETTINGS = {
         "ReviewOutcomeEnum": "alongside.selfcare.models.ReviewOutcome",
         "OutcomeEnum": "alongside.taxonomy.Outcome",
         "ActionPlanStatusEnum": "alongside.selfcare.models.ActionPlanStatus",
+        "ReferralStatusEnum": "alongside.linkage.models.ReferralStatus",
+        "ReferralKindEnum": "alongside.linkage.models.ReferralKind",
     },
 }
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework.routers import DefaultRouter
 
+from alongside.linkage.api import referrals
+
 
 def register(router: DefaultRouter) -> None:
-    pass
+    referrals.register(router)
