@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from alongside.accounts.models import Role, User
+from alongside.linkage.access import can_see_directory
 from alongside.people.access import can_manage, can_read_access_log, can_see_aggregates, is_organization_wide
 
 
@@ -30,6 +31,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Groups", reverse("groups:my_sessions")))
     elif user.role == Role.EVALUATOR:
         items.append(("Groups", reverse("groups:report")))
+    # linkage: the resource directory, for every role of an organization (it holds no personal data).
+    if can_see_directory(user):
+        items.append(("Resources", reverse("linkage:directory")))
     if is_organization_wide(user):
         items.append(("Follow-up", reverse("followup:disengagement")))
         items.append(("Supporters", reverse("people:supporters")))

@@ -73,7 +73,9 @@ def test_the_tight_loop_gives_the_same_distances_as_the_formula() -> None:
     rng = random.Random(5)
     origin = Point(rng.uniform(-80, 80), rng.uniform(-180, 180))
     points = [(rng.uniform(-90, 90), rng.uniform(-180, 180)) for _ in range(500)]
-    assert distances_km(origin, points) == pytest.approx([by_hand((origin.latitude, origin.longitude), p) for p in points])
+    assert distances_km(origin, points) == pytest.approx(
+        [by_hand((origin.latitude, origin.longitude), p) for p in points]
+    )
 
 
 def test_impossible_points_are_refused() -> None:
