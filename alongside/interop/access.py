@@ -15,6 +15,7 @@ Supporters (Practitioner, PractitionerRole) are not participant data: scope only
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -147,25 +148,44 @@ def shared_referral(user: User | AnonymousUser, referral_id: Any) -> Referral:
     return referral
 
 
-def shared_records(user: User | AnonymousUser, referral: Referral) -> SharedRecords:
+def shared_records(
+    user: User | AnonymousUser,
+    referral: Referral,
+    *,
+    readings: Sequence[Measurement] | None = None,
+    plans: Sequence[ActionPlan] | None = None,
+) -> SharedRecords:
     """What the referral may carry, per its shared items, among the records the caller may see: the latest
-    reading of each kind, the action plan in force, the conditions. Two queries at most."""
+    reading of each kind, the enrolment's action plan in force, the conditions. `readings` and `plans`:
+    the participant's, as the caller sees them, when already fetched (a Bundle of the whole record);
+    otherwise two queries at most."""
     items = set(referral.shared_items)
     shared = SharedRecords()
     participant = referral.participant
     if SharedItem.CONDITIONS in items:
         shared.conditions = list(participant.conditions)
     if SharedItem.READINGS in items:
-        readings = measurements_visible_to(user).filter(participant=participant).order_by("kind", "-taken_at", "-id")
+        rows: Iterable[tuple[str, int]]
+        if readings is None:
+            visible = measurements_visible_to(user).filter(participant=participant)
+            rows = visible.order_by("-taken_at", "-id").values_list("kind", "pk")
+        else:
+            rows = [(m.kind, m.pk) for m in sorted(readings, key=lambda m: (m.taken_at, m.pk), reverse=True)]
         latest: dict[str, int] = {}
-        for kind, pk in readings.values_list("kind", "pk"):
+        for kind, pk in rows:
             latest.setdefault(kind, pk)
         shared.observation_ids = [latest[k] for k in MeasurementKind.values if k in latest]
     if SharedItem.ACTION_PLAN in items:
-        shared.goal_id = (
-            plans_visible_to(user)
-            .filter(enrollment=referral.enrollment_id, status=ActionPlanStatus.ACTIVE)
-            .values_list("pk", flat=True)
-            .first()
-        )
+        if plans is None:
+            active = plans_visible_to(user).filter(enrollment=referral.enrollment_id, status=ActionPlanStatus.ACTIVE)
+            shared.goal_id = active.values_list("pk", flat=True).first()
+        else:
+            shared.goal_id = next(
+                (
+                    p.pk
+                    for p in plans
+                    if p.enrollment_id == referral.enrollment_id and p.status == ActionPlanStatus.ACTIVE
+                ),
+                None,
+            )
     return shared

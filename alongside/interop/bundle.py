@@ -116,7 +116,8 @@ def everything(base: str, user: User | AnonymousUser, participant: Participant) 
         included += [resources.practitioner(s), resources.practitioner_role(s)]
     included += [resources.encounter(c) for c in contacts]
     for r in referrals:
-        included += [resources.service_request(r, access.shared_records(user, r)), resources.task(r)]
+        shared = access.shared_records(user, r, readings=measurements, plans=plans)
+        included += [resources.service_request(r, shared), resources.task(r)]
     included += [resources.goal(p) for p in plans]
     included += [resources.observation(m) for m in measurements]
     patient = resources.patient(participant)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, re_path
 
 from alongside.interop import views
 
@@ -16,4 +16,5 @@ urlpatterns: list[URLPattern] = [
     path("PractitionerRole/<str:pk>", views.PractitionerRoleRead.as_view(), name="practitionerrole"),
     path("PractitionerRole", views.PractitionerRoleSearch.as_view(), name="practitionerrole_search"),
     *views.record_urls(),
+    re_path(r"^(?P<rest>.*)$", views.Unknown.as_view(), name="unknown"),
 ]

@@ -344,6 +344,15 @@ class PractitionerRoleSearch(FhirView):
         )
 
 
+class Unknown(FhirView):
+    """Anything else under /fhir/r4/: a FHIR 404, not the site's HTML page."""
+
+    def get(self, request: Request, rest: str) -> Response:
+        raise exceptions.NotFound(f"This server has no {rest.split('/')[0] or 'such'} endpoint (see metadata).")
+
+    post = put = patch = delete = get
+
+
 # --- CapabilityStatement ------------------------------------------------------------------------------
 
 SEARCH_PARAMS: dict[str, list[tuple[str, str]]] = {
