@@ -36,6 +36,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.urls import path, reverse
 from django.urls.resolvers import URLPattern
+from django.utils import timezone
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.resource import Resource
 from fhir_core.fhirabstractmodel import FHIRAbstractModel
@@ -396,7 +397,7 @@ class Metadata(FhirView):
             {
                 "resourceType": "CapabilityStatement",
                 "status": "active",
-                "date": "2025-01-01",
+                "date": timezone.localdate().isoformat(),
                 "kind": "instance",
                 "software": {"name": "Alongside"},
                 "implementation": {"description": "Alongside peer support: FHIR R4 exchange", "url": self.base()},
