@@ -159,6 +159,10 @@ FOLLOWUP_RECOMPUTE_CHUNK = env_int("FOLLOWUP_RECOMPUTE_CHUNK", 50000)
 # Threads (one database connection each) for the full recompute on PostgreSQL; the database does the work.
 FOLLOWUP_RECOMPUTE_WORKERS = env_int("FOLLOWUP_RECOMPUTE_WORKERS", 2)
 
+# The base URL of this deployment's FHIR identifier and code systems (interop app); set it to a URL you
+# control, e.g. https://alongside.example.org/fhir. The default is a placeholder.
+FHIR_CANONICAL_BASE = env_str("FHIR_CANONICAL_BASE", "https://alongside.example/fhir")
+
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
