@@ -3,10 +3,13 @@ rules the services enforce on real input."""
 
 from __future__ import annotations
 
+import math
+import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 from io import StringIO
 from itertools import pairwise
 from typing import Any
@@ -23,6 +26,7 @@ from alongside.accounts.models import Organization, Role, User
 from alongside.contacts.models import Contact
 from alongside.contacts.queries import caseload, function_coverage
 from alongside.contacts.services import ContactInput, check_contact
+from alongside.followup.worklist import worklist
 from alongside.groups.models import (
     ATTENDED_STATUSES,
     Attendance,
@@ -35,9 +39,28 @@ from alongside.groups.models import (
     RegistrationStatus,
 )
 from alongside.groups.queries import program_figures, series_figures, sessions_led_by
+from alongside.linkage.models import (
+    REFERRAL_TRANSITIONS,
+    DirectoryLookup,
+    Location,
+    Phone,
+    Referral,
+    ReferralEvent,
+    ReferralKind,
+    ReferralStatus,
+    ReferralUrgency,
+    ResourceOrganization,
+    Schedule,
+    Service,
+    ServiceStatus,
+    SharedItem,
+    TaxonomyTerm,
+)
+from alongside.linkage.referral_stalls import StallRules
 from alongside.people.models import ConsentRecord, Participant, Supporter, SupporterKind
 from alongside.people.phones import normalize_phone
 from alongside.people.timeline import timeline_for
+from alongside.programs import deliveries
 from alongside.programs.models import (
     CASELOAD_STATUSES,
     OPEN_STATUSES,
@@ -54,6 +77,9 @@ from alongside.taxonomy import ACTIVITY_BY_CODE, ConcernTier, Initiation, KeyFun
 from alongside.web.demo import DEMO_LOGINS, DEMO_PASSWORD, ORGANIZATION_SLUG
 from alongside.web.demo_contacts import TELEPHONE_WINDOWS
 from alongside.web.demo_groups_plan import LEADER_LOGIN
+from alongside.web.demo_linkage_plan import CENTRE as PLAN_CENTRE
+from alongside.web.demo_linkage_plan import TAXONOMY, locality_coordinates
+from alongside.web.demo_text import LOCALITIES
 
 pytestmark = pytest.mark.django_db
 S = EnrollmentStatus
@@ -88,7 +114,8 @@ def demo(_loaded_once: None, db: None) -> Organization:
 def everything() -> dict[str, int]:
     models = [Organization, User, Program, Supporter, Participant, ConsentRecord, Enrollment, EnrollmentTransition]
     models += [Assignment, Contact, Concern, GroupSeries, GroupSession, Registration, Attendance, ActionPlan]
-    models += [Measurement]
+    models += [Measurement, TaxonomyTerm, ResourceOrganization, Location, Service, Phone, Schedule, Referral]
+    models += [ReferralEvent, DirectoryLookup]
     return {model.__name__: model._default_manager.count() for model in models}
 
 
@@ -499,3 +526,215 @@ def test_the_participant_login_is_in_a_group(demo: Organization) -> None:
     assert registration.status == RegistrationStatus.REGISTERED and registration.series.kind == GroupKind.SUPPORT_GROUP
     assert registration.attendance.filter(status__in=ATTENDED_STATUSES).exists()
     assert registration.series.sessions.filter(starts_at__gt=timezone.now()).exists()
+
+
+# --- linkage: the resource directory, referrals and look-ups (demo_linkage.py) --------------------------
+
+
+def km_between(a: tuple[Decimal, Decimal], b: tuple[Decimal, Decimal]) -> float:
+    """Great-circle distance (haversine)."""
+    lat1, lon1, lat2, lon2 = (math.radians(float(x)) for x in (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371 * math.asin(math.sqrt(h))
+
+
+CENTRE = (Decimal(str(PLAN_CENTRE[0])), Decimal(str(PLAN_CENTRE[1])))
+
+
+def test_the_directory_lists_services_near_the_town_with_places_phones_hours_and_categories(
+    demo: Organization,
+) -> None:
+    services = list(
+        Service.objects.filter(organization=demo).prefetch_related(
+            "categories__parent", "service_at_locations__location", "phones", "schedules", "language_records"
+        )
+    )
+    assert 35 <= len(services) <= 45
+    assert 20 <= ResourceOrganization.objects.filter(organization=demo).count() <= 30
+    assert len({s.resource_organization_id for s in services}) == ResourceOrganization.objects.count()
+    tops: Counter[str] = Counter()
+    for service in services:
+        locations = [sal.location for sal in service.service_at_locations.all()]
+        assert locations, service.name
+        for location in locations:
+            assert location.latitude is not None and location.longitude is not None
+            assert km_between((location.latitude, location.longitude), CENTRE) <= 15, location.name
+            assert location.address_1 and location.city == "Riverside" and location.postal_code
+        phones = [p.number for p in service.phones.all()]
+        assert phones and all(normalize_phone(n) == n and n[5:10] == "55501" for n in phones)
+        schedules = list(service.schedules.all())
+        assert schedules, service.name
+        for schedule in schedules:
+            assert schedule.opens_at is not None and schedule.closes_at is not None
+            assert schedule.opens_at < schedule.closes_at
+            assert schedule.freq in ("WEEKLY", "MONTHLY")
+            assert schedule.weekdays and set(schedule.weekdays) <= {"MO", "TU", "WE", "TH", "FR", "SA", "SU"}
+        assert service.languages and sorted(service.languages) == sorted(r.code for r in service.language_records.all())
+        categories = list(service.categories.all())
+        assert categories, service.name
+        tops.update({(c.parent or c).code for c in categories})
+        clinical = any((c.parent or c).code == "clinical_care" for c in categories)
+        assert service.is_clinical == clinical, service.name
+    assert set(tops) == {t.code for t in TAXONOMY if not t.parent}
+    languages = Counter(code for s in services for code in s.languages)
+    assert languages["en"] > 0.8 * len(services) and languages["es"] > 0.6 * len(services)
+    assert set(languages) - {"en", "es"}  # some others too
+    near_every_neighbourhood = [
+        min(
+            km_between((loc.latitude, loc.longitude), locality_coordinates(name))  # type: ignore[arg-type]
+            for loc in Location.objects.filter(organization=demo)
+            if loc.latitude is not None and loc.longitude is not None
+        )
+        for name in LOCALITIES
+    ]
+    assert max(near_every_neighbourhood) <= 3
+
+
+def test_some_directory_entries_are_verified_recently_some_are_stale_and_one_is_closed(demo: Organization) -> None:
+    today = timezone.localdate()
+    services = list(Service.objects.filter(organization=demo).select_related("verified_by"))
+    stale = [s for s in services if s.is_stale(today)]
+    assert 8 <= len(stale) <= len(services) // 2
+    assert any(s.verified_on is None for s in stale) and any(s.verified_on is not None for s in stale)
+    recent = [s for s in services if s.verified_on is not None and (today - s.verified_on).days <= 30]
+    assert len(recent) >= 10
+    for service in services:
+        assert (service.verified_on is None) == (service.verified_by is None)
+        if service.verified_by is not None:
+            assert service.verified_by.role == Role.COORDINATOR and service.assurer_email == service.verified_by.email
+            assert service.verified_on is not None and service.created_at.date() <= service.verified_on <= today
+    closed = [s for s in services if s.status == ServiceStatus.TEMPORARILY_CLOSED]
+    assert len(closed) == 1 and closed[0].alert
+    assert {s.status for s in services} == {ServiceStatus.ACTIVE, ServiceStatus.TEMPORARILY_CLOSED}
+
+
+def test_participants_carry_their_neighbourhoods_coordinates(demo: Organization) -> None:
+    people = list(Participant.objects.filter(organization=demo))
+    by_locality: dict[str, set[tuple[Decimal | None, Decimal | None]]] = defaultdict(set)
+    for person in people:
+        by_locality[person.locality].add((person.latitude, person.longitude))
+    assert set(by_locality) <= set(LOCALITIES) and len(by_locality) >= 8
+    for locality, points in by_locality.items():
+        assert points == {locality_coordinates(locality)}  # the neighbourhood's centre, never a home
+        (point,) = points
+        assert km_between(point, CENTRE) <= 8  # type: ignore[arg-type]
+
+
+def test_referrals_in_every_status_keep_the_closed_loop_rules(demo: Organization) -> None:
+    now = timezone.now()
+    referrals = list(
+        Referral.objects.filter(participant__organization=demo).select_related(
+            "enrollment__participant__organization", "service", "to_professional", "created_by", "from_contact"
+        )
+    )
+    assert {r.status for r in referrals} == set(ReferralStatus.values)
+    assert {r.kind for r in referrals} == set(ReferralKind.values)
+    assert len({r.participant_id for r in referrals}) >= 8
+    assigned = set(Assignment.objects.values_list("enrollment_id", "supporter__user_id"))
+    for referral in referrals:
+        enrollment = referral.enrollment
+        events = list(referral.events.select_related("changed_by"))
+        assert events[0].from_status == "" and events[0].changed_at == referral.created_at
+        assert all(a.to_status == b.from_status for a, b in pairwise(events))
+        assert all(b.to_status in REFERRAL_TRANSITIONS[a.to_status] for a, b in pairwise(events))
+        assert all(a.changed_at <= b.changed_at <= now for a, b in pairwise(events))
+        assert events[-1].to_status == referral.status and events[-1].changed_at == referral.status_changed_at
+        assert referral.participant_id == enrollment.participant_id
+        assert referral.created_on == referral.created_at.astimezone(NEW_YORK).date() >= enrollment.enrolled_on
+        receivers = [referral.service_id is not None, referral.to_professional_id is not None, bool(referral.to_name)]
+        assert sum(receivers) == 1
+        if referral.service is not None:
+            assert referral.service.organization_id == demo.pk
+            assert enrollment.participant.preferred_language in referral.service.languages
+        clinical = referral.to_professional is not None or (
+            referral.service is not None and referral.service.is_clinical
+        )
+        if not referral.is_incoming:
+            assert referral.kind == (ReferralKind.CLINICAL if clinical else ReferralKind.COMMUNITY)
+            assert referral.consent_to_share and referral.shared_items
+            assert set(referral.shared_items) <= set(SharedItem.values)
+            assert (enrollment.pk, referral.created_by_id) in assigned  # made by one of the person's supporters
+            assert events[0].to_status == ReferralStatus.DRAFT
+        for event in events[1:]:
+            answers = event.to_status not in (ReferralStatus.SENT, ReferralStatus.CANCELLED)
+            if referral.to_professional is not None and answers:
+                assert event.changed_by == referral.to_professional  # the receiver answers
+            elif not referral.is_incoming:
+                assert event.changed_by == referral.created_by  # the supporter records the service's reply
+        if referral.status == ReferralStatus.SCHEDULED:
+            assert referral.appointment_at is not None and referral.appointment_at > now
+        if referral.appointment_at is not None:
+            assert referral.appointment_at >= referral.created_at
+        if referral.from_contact is not None:
+            contact = referral.from_contact
+            assert contact.enrollment_id == enrollment.pk and contact.fn_linkage
+            assert contact.occurred_at < referral.created_at
+    urgent_open = [r for r in referrals if r.is_open and r.urgency == ReferralUrgency.URGENT]
+    assert not urgent_open  # none left waiting for days by accident
+
+
+def test_an_incoming_referral_waits_for_the_coordinator(demo: Organization) -> None:
+    incoming = Referral.objects.get(participant__organization=demo, is_incoming=True)
+    assert re.fullmatch(r"[A-Za-z0-9\-.]{1,64}", incoming.external_id)  # a FHIR id
+    assert incoming.status == ReferralStatus.SENT and incoming.to_name == incoming.enrollment.program.name
+    assert incoming.enrollment.status == S.REFERRED
+    assert incoming.created_by.role == Role.COORDINATOR
+    assert incoming.events.get().note.startswith("Received from ")
+
+
+def test_two_stalled_referrals_are_on_the_supporters_today_list(demo: Organization) -> None:
+    now = timezone.now()
+    referrals = Referral.objects.filter(participant__organization=demo)
+    program_ids = set(referrals.values_list("enrollment__program_id", flat=True))
+    stalled = list(referrals.filter(StallRules.load(program_ids).condition(now)).select_related("created_by"))
+    assert len(stalled) == 2
+    assert {r.status for r in stalled} == {ReferralStatus.SENT, ReferralStatus.ACCEPTED}
+    assert all(r.created_by.username == "supporter" for r in stalled)
+    assert all(19 <= (now - r.status_changed_at).days <= 22 for r in stalled)
+
+    rosa = User.objects.get(username="supporter")
+    lines = worklist(rosa, supporter=rosa.supporter, now=now)
+    flagged = {line.state.enrollment_id for line in lines if "referral_stalled" in line.reason_codes}
+    assert flagged == {r.enrollment_id for r in stalled}
+
+
+def test_the_professional_and_the_participant_login_have_referrals(demo: Organization) -> None:
+    professional = User.objects.get(username="professional")
+    to_her = Referral.objects.filter(to_professional=professional)
+    assert {ReferralStatus.SENT, ReferralStatus.SCHEDULED, ReferralStatus.COMPLETED} <= set(
+        to_her.values_list("status", flat=True)
+    )
+    assert all(professional in r.enrollment.program.clinical_leads.all() for r in to_her)
+
+    login = Participant.objects.get(user__username="participant")
+    mine = Referral.objects.filter(participant=login)
+    assert {r.status for r in mine} == {ReferralStatus.COMPLETED, ReferralStatus.SCHEDULED}
+    assert DirectoryLookup.objects.filter(participant=login).exists()
+
+
+def test_resources_are_shared_with_several_participants_by_their_supporters(demo: Organization) -> None:
+    now = timezone.now()
+    lookups = list(DirectoryLookup.objects.select_related("enrollment__participant", "service", "shared_by"))
+    assert len(lookups) >= 10 and len({lookup.participant_id for lookup in lookups}) >= 10
+    assigned = set(Assignment.objects.values_list("enrollment_id", "supporter__user_id"))
+    for lookup in lookups:
+        assert (lookup.enrollment_id, lookup.shared_by_id) in assigned
+        assert lookup.participant_id == lookup.enrollment.participant_id
+        assert lookup.shared_at <= now and lookup.shared_on == lookup.shared_at.astimezone(NEW_YORK).date()
+        assert lookup.shared_on >= lookup.enrollment.enrolled_on
+        assert lookup.enrollment.participant.preferred_language in lookup.service.languages
+    assert len({lookup.service.categories.first().parent_id for lookup in lookups}) >= 4  # type: ignore[union-attr]
+
+
+def test_linkage_coverage_counts_referrals_and_lookups(demo: Organization, monkeypatch: pytest.MonkeyPatch) -> None:
+    programs = Program.objects.filter(organization=demo)
+
+    def linkage(days: int) -> int:
+        return sum(c.by_function.get("linkage", 0) for c in function_coverage(programs, days).values())
+
+    with_them = {days: linkage(days) for days in (30, 90)}
+    monkeypatch.delitem(deliveries._sources, "referrals")
+    monkeypatch.delitem(deliveries._sources, "directory_lookups")
+    without = {days: linkage(days) for days in (30, 90)}
+
+    assert with_them[30] > without[30] and with_them[90] >= without[90]
