@@ -155,19 +155,14 @@ def _concern(tier: str) -> Exists:
 # ---- linkage: stalled referrals (see linkage.referral_stalls for the rule) ----
 
 
-def _stalled_referrals(stalls: StallRules, now: datetime) -> QuerySet[Referral]:
-    """The enrolment's stalled referrals, oldest progress first, for a subquery per follow-up row."""
-    return (
-        Referral.objects.filter(stalls.condition(now), enrollment=OuterRef("enrollment_id"))
-        .annotate(progress_at=Greatest("status_changed_at", Coalesce("appointment_at", "status_changed_at")))
-        .order_by("progress_at", "pk")
-    )
-
-
 def _stalled_referral_annotations(stalls: StallRules, now: datetime) -> dict[str, Any]:
-    """has_stalled_referral, and what the reason says about the oldest one: its receiver, status and last
-    progress. Subqueries on the (enrollment, status) index, in the list's one query."""
-    stalled = _stalled_referrals(stalls, now)
+    """has_stalled_referral, and what the reason says about the oldest one (by last progress: the last
+    status change, or a booked appointment after it): its receiver, status and last progress. Subqueries on
+    the (enrollment, status) index, in the list's one query."""
+    progress = Greatest("status_changed_at", Coalesce("appointment_at", "status_changed_at"))
+    stalled = Referral.objects.filter(stalls.condition(now), enrollment=OuterRef("enrollment_id")).order_by(
+        progress.asc(), "pk"
+    )
     receiver = Coalesce(
         "service__name",
         NullIf(Trim(Concat("to_professional__first_name", Value(" "), "to_professional__last_name")), Value("")),
@@ -176,9 +171,9 @@ def _stalled_referral_annotations(stalls: StallRules, now: datetime) -> dict[str
     )
     return {
         "has_stalled_referral": Exists(stalled),
-        "stalled_referral_at": Subquery(stalled.values("progress_at")[:1]),
+        "stalled_referral_at": Subquery(stalled.values(at=progress)[:1]),
         "stalled_referral_status": Subquery(stalled.values("status")[:1]),
-        "stalled_referral_to": Subquery(stalled.annotate(receiver=receiver).values("receiver")[:1]),
+        "stalled_referral_to": Subquery(stalled.values(to=receiver)[:1]),
     }
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Field, Q
 from django.utils import timezone
 
 from alongside.linkage.models import OPEN_REFERRAL_STATUSES, ReferralSettings, ReferralStatus, ReferralUrgency
@@ -36,9 +36,9 @@ PROGRAM_SETTINGS_COLUMNS = (
 
 
 def _default(name: str) -> int:
-    value = ReferralSettings._meta.get_field(name).default
-    assert isinstance(value, int)
-    return value
+    field = ReferralSettings._meta.get_field(name)
+    assert isinstance(field, Field) and isinstance(field.default, int)
+    return field.default
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ supporter's list).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -130,7 +130,7 @@ def _check_basics(errors: Errors, enrollment: Enrollment, kind: str, reason: str
         _add(errors, "reason", f"Keep the reason under {MAX_REASON_LENGTH} characters.")
 
 
-def _events(referral: Referral, by: User, at: datetime, steps: list[tuple[str, str, str]]) -> None:
+def _events(referral: Referral, by: User, at: datetime, steps: Sequence[tuple[str, str, str]]) -> None:
     ReferralEvent.objects.bulk_create(
         ReferralEvent(referral=referral, from_status=a, to_status=b, changed_by=by, changed_at=at, note=note)
         for a, b, note in steps

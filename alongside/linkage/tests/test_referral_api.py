@@ -5,6 +5,7 @@ errors and nothing saved, 403 for roles that may not write, 404 out of scope, th
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -94,7 +95,7 @@ def test_lists_are_scoped_per_role(world: World, api: ApiFor) -> None:
     to_someone_else = refer_paul_to_priya(world, to_professional=None, to_name="Dr Mensah")
     change_status(world.sofia.user, sent, "accepted", note="Called the clinic")
 
-    def ids(user) -> list[int]:  # type: ignore[no-untyped-def]
+    def ids(user) -> list[int]:
         return [r["id"] for r in api(user).get(URL).json()["results"]]
 
     everything = sorted([sent.pk, draft.pk, to_someone_else.pk])
@@ -116,7 +117,7 @@ def test_filters(world: World, api: ApiFor) -> None:
     change_status(world.sofia.user, other, "cancelled")
     cora = api(world.cora)
 
-    def ids(**params: object) -> list[int]:
+    def ids(**params: Any) -> list[int]:
         return [r["id"] for r in cora.get(URL, params).json()["results"]]
 
     assert ids(open="true") == [mine.pk] and ids(open="false") == [other.pk]

@@ -28,7 +28,7 @@ def linkage_coverage(world: World) -> int:
     return coverage[world.telephone.pk].by_function["linkage"] if world.telephone.pk in coverage else 0
 
 
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
+def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client

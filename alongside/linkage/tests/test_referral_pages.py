@@ -22,7 +22,7 @@ from alongside.testing.world import World, make_contact
 pytestmark = pytest.mark.django_db
 
 
-def logged_in(client: Client, user) -> Client:  # type: ignore[no-untyped-def]
+def logged_in(client: Client, user) -> Client:
     client.force_login(user)
     return client
 
@@ -80,9 +80,7 @@ def test_no_consent_or_two_receivers_show_clear_errors_and_keep_what_was_typed(w
     assert Referral.objects.count() == 0
 
 
-def test_the_service_search_works_without_javascript_and_htmx_swaps_only_the_list(
-    world: World, client: Client
-) -> None:
+def test_the_service_search_works_without_javascript_and_htmx_swaps_only_the_list(world: World, client: Client) -> None:
     food_bank(world)
     diabetes_clinic(world)
     logged_in(client, world.sofia.user)
@@ -214,7 +212,10 @@ def test_another_organization_sees_none_of_ours(world: World, client: Client) ->
     refer_paul_to_priya(world)
     page = logged_in(client, world.otto).get(reverse("linkage:referrals"))
     assert page.context["lines"] == [] and "Paul" not in page.content.decode()
-    assert logged_in(Client(), world.otto).get(reverse("linkage:referral", args=[Referral.objects.get().pk])).status_code == 404
+    assert (
+        logged_in(Client(), world.otto).get(reverse("linkage:referral", args=[Referral.objects.get().pk])).status_code
+        == 404
+    )
 
 
 def test_managers_change_a_programs_stall_windows(world: World, client: Client) -> None:
@@ -259,8 +260,10 @@ def test_every_step_is_on_the_timeline_with_the_linkage_badge(world: World, clie
 
 
 def test_the_menu_offers_referrals_to_professionals_and_organization_wide_roles(world: World) -> None:
-    def menu(user) -> str:  # type: ignore[no-untyped-def]
-        home = logged_in(Client(), user).get(reverse("linkage:referrals_to_me" if user == world.priya else "home"), follow=True)
+    def menu(user) -> str:
+        home = logged_in(Client(), user).get(
+            reverse("linkage:referrals_to_me" if user == world.priya else "home"), follow=True
+        )
         return home.content.decode().split('<nav aria-label="Main">', 1)[1].split("</nav>", 1)[0]
 
     assert reverse("linkage:referrals_to_me") in menu(world.priya)

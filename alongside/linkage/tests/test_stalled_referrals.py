@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 PRIYA = "Priya professional"  # the world's naming: first and last name from the username
 
 
-def paul_line(world: World):  # type: ignore[no-untyped-def]
+def paul_line(world: World):
     engine.refresh([world.paul_enrollment.pk])
     return next((line for line in worklist(world.sofia.user) if line.participant == world.paul), None)
 

@@ -201,14 +201,14 @@ def referral_new(request: HttpRequest, participant_id: int) -> HttpResponse:
     initial: dict[str, Any] = {"kind": ReferralKind.COMMUNITY}
     chosen_service: Service | None = None
     if request.GET.get("contact"):
-        contact = contacts.filter(pk=_int(request.GET["contact"])).first()
+        contact = contacts.filter(pk=_int(request.GET["contact"]) or 0).first()
         if contact is None:
             raise Http404("No such contact.")
         initial.update(contact=contact.pk, enrollment=contact.enrollment_id)
     if request.GET.get("enrollment"):
         initial["enrollment"] = _int(request.GET["enrollment"])
     if request.GET.get("service"):
-        chosen_service = services.filter(pk=_int(request.GET["service"])).first()
+        chosen_service = services.filter(pk=_int(request.GET["service"]) or 0).first()
         if chosen_service is None:
             raise Http404("No such service.")
         initial["service"] = chosen_service.pk
@@ -467,7 +467,7 @@ def referrals_overview(request: HttpRequest) -> HttpResponse:
     counts = referrals.aggregate(
         open=Count("pk", filter=Q(status__in=OPEN_REFERRAL_STATUSES)),
         stalled=Count("pk", filter=stalled_q),
-        **{s: Count("pk", filter=Q(status=s)) for s in OPEN_REFERRAL_STATUSES},
+        **{str(s): Count("pk", filter=Q(status=s)) for s in OPEN_REFERRAL_STATUSES},
     )
     if status == "":
         referrals = referrals.filter(status__in=OPEN_REFERRAL_STATUSES)
@@ -490,7 +490,7 @@ def referrals_overview(request: HttpRequest) -> HttpResponse:
         "form": form,
         "lines": lines,
         "counts": counts,
-        "open_statuses": [(s, ReferralStatus(s).label, counts[s]) for s in OPEN_REFERRAL_STATUSES],
+        "open_statuses": [(s, ReferralStatus(s).label, counts[str(s)]) for s in OPEN_REFERRAL_STATUSES],
         "limit": OVERVIEW_LIMIT,
         "programs": [(p, stalls[p.pk], p.pk in settings, can_change_referral_settings(user, p)) for p in program_list],
         "filtered": bool(program or status or only_stalled),
