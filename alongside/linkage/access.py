@@ -120,3 +120,8 @@ def shareable_enrollments(user: User | AnonymousUser, participant: Participant) 
         .annotate(not_active=Case(When(status=EnrollmentStatus.ACTIVE, then=0), default=1))
         .order_by("not_active", "-enrolled_on", "-pk")
     )
+
+
+# --- referrals -----------------------------------------------------------------------------------------
+# Who sees and changes referrals is in linkage.referral_access (referrals_visible_to, access_referral,
+# can_refer, statuses_for, ...), kept in its own module so the two features change independently.
