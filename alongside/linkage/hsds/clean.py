@@ -334,8 +334,9 @@ def clean_location(row: SourceRow, addresses: list[SourceRow]) -> Planned:
         "transportation": c.text("transportation"),
         "latitude": None if latitude is None else latitude.quantize(places, ROUND_HALF_EVEN),
         "longitude": None if longitude is None else longitude.quantize(places, ROUND_HALF_EVEN),
-        "timezone": zone,
     }
+    if "x_alongside_timezone" in row.values:  # Alongside's own field: left alone when the source has no say
+        c.plan.fields["timezone"] = zone
     c.ref("organization", "organization_id")
     if addresses or "addresses" in row.given:
         c.plan.fields.update(dict.fromkeys((*ADDRESS_FIELDS, "country"), ""))

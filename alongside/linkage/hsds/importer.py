@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 
 from alongside.accounts.models import Organization
 from alongside.linkage.hsds.clean import (
@@ -148,6 +148,49 @@ class _Pending:
     rejected: list[Planned] = field(default_factory=list)
 
 
+@dataclass
+class _Children:
+    """What one service had before this import: its categories (term pks), the HSDS ids of its languages,
+    service-at-locations, phones and schedules, and its links to locations (location pk -> HSDS id)."""
+
+    categories: set[int] = field(default_factory=set)
+    languages: set[str] = field(default_factory=set)
+    service_at_locations: set[str] = field(default_factory=set)
+    phones: set[str] = field(default_factory=set)
+    schedules: set[str] = field(default_factory=set)
+    location_links: dict[int, str] = field(default_factory=dict)
+
+    @staticmethod
+    def fetch(service_pks: list[int]) -> _ServiceChildren:
+        """One query per kind for all the services an upload names that exist already."""
+        out = _ServiceChildren()
+        for start in range(0, len(service_pks), CHUNK):
+            chunk = service_pks[start : start + CHUNK]
+            through = Service.categories.through.objects.filter(service_id__in=chunk)
+            for service_id, term_id in through.values_list("service_id", "taxonomyterm_id"):
+                out.of(service_id).categories.add(term_id)
+            for service_id, hsds_id in ServiceLanguage.objects.filter(service_id__in=chunk).values_list(
+                "service_id", "hsds_id"
+            ):
+                out.of(service_id).languages.add(hsds_id)
+            for service_id, hsds_id, location_id in ServiceAtLocation.objects.filter(service_id__in=chunk).values_list(
+                "service_id", "hsds_id", "location_id"
+            ):
+                out.of(service_id).service_at_locations.add(hsds_id)
+                out.of(service_id).location_links[location_id] = hsds_id
+            for model, attr in ((Phone, "phones"), (Schedule, "schedules")):
+                for service_id, hsds_id in model._default_manager.filter(service_id__in=chunk).values_list(
+                    "service_id", "hsds_id"
+                ):
+                    getattr(out.of(service_id), attr).add(hsds_id)
+        return out
+
+
+class _ServiceChildren(dict[int, _Children]):
+    def of(self, service_pk: int) -> _Children:
+        return self.setdefault(service_pk, _Children())
+
+
 class Importer:
     def __init__(self, organization: Organization, dataset: Dataset, report: ImportReport) -> None:
         self.organization = organization
@@ -159,6 +202,7 @@ class Importer:
         self.not_kept_fields: dict[str, set[str]] = defaultdict(set)
         self.not_kept_links: dict[str, int] = defaultdict(int)
         self.pending = _Pending()
+        self.children = _ServiceChildren()
 
     # --- checking and grouping ----------------------------------------------------------------------
 
@@ -168,6 +212,8 @@ class Importer:
         for table, model in MODELS.items():
             self.directory.prefetch(model, self.in_upload.get(table, set()))
         self.prefetch_references(plans)
+        existing_services = [self.directory.get(Service, i) for i in self.in_upload.get("services", set())]
+        self.children = _Children.fetch([s.pk for s in existing_services if s is not None])
         units = self.assemble(plans)
         for unit in units:
             self.write(unit)
@@ -344,14 +390,12 @@ class Importer:
                     getattr(self, f"write_{head.table}")(unit)
         except DatabaseError as error:
             self.directory.forget(self.pending.touched)
-            self.report.add(
-                "error",
-                head.where,
-                head.table,
-                head.hsds_id,
-                "",
-                f"could not be saved ({error}); nothing of it was written",
+            why = (
+                "it clashes with a record saved at the same moment (another import?); import the file again"
+                if isinstance(error, IntegrityError)
+                else f"the database refused it ({error})"
             )
+            self.report.add("error", head.where, head.table, head.hsds_id, "", f"not saved: {why}")
             for plan in (head, *unit.parts):
                 self.report.count(plan.table, "skipped")
                 self.rejected[plan.table][plan.hsds_id] = plan.where
@@ -476,60 +520,67 @@ class Importer:
     def write_services(self, unit: Unit) -> None:
         plan = unit.head
         organization_id = self.linked(ResourceOrganization, "organizations", plan, "organization", "the service")
-        service, outcome = self.upsert(Service, plan, {**plan.fields, "resource_organization_id": organization_id})
+        values = {**plan.fields, "resource_organization_id": organization_id}
+        existing = self.directory.get(Service, plan.hsds_id)
+        if existing is not None and existing.verified_on is not None:
+            # A verification is not undone by an older one, or by a source that states none (a feed
+            # re-imported after a coordinator checked the entry here): the later check stands, with its
+            # checker.
+            imported = values["verified_on"]
+            if imported is None or imported < existing.verified_on:
+                values["verified_on"] = existing.verified_on
+                values["assurer_email"] = existing.assurer_email
+            elif imported > existing.verified_on:
+                values["verified_by_id"] = None
         parts: dict[str, list[Planned]] = defaultdict(list)
         for part in unit.parts:
             parts[part.table].append(part)
-
         if parts["languages"] or "languages" in unit.given:
-            codes = list(dict.fromkeys(p.refs["base"] for p in parts["languages"]))
-            if service.languages != codes:
-                service.languages = codes
-                service.save(update_fields=["languages", "updated_at"])
-                outcome = "updated" if outcome == "unchanged" else outcome
-        current = set(service.categories.values_list("pk", flat=True)) if outcome != "created" else set()
-        term_ids = self.write_attributes(parts["attributes"], current)
-        if parts["attributes"] or "attributes" in unit.given:
-            if current != term_ids:
-                service.categories.set(term_ids)
-                outcome = "updated" if outcome == "unchanged" else outcome
-            self.pending.counts.extend([("attributes", "removed")] * len(current - term_ids))
+            values["languages"] = list(dict.fromkeys(p.refs["base"] for p in parts["languages"]))
+        service, outcome = self.upsert(Service, plan, values)
+        had = self.children.of(service.pk)
+
+        term_ids = self.write_attributes(parts["attributes"], had.categories)
+        gone = had.categories - term_ids if parts["attributes"] or "attributes" in unit.given else set()
+        if term_ids - had.categories:
+            service.categories.add(*(term_ids - had.categories))
+        if gone:
+            service.categories.remove(*gone)
+            self.pending.counts.extend([("attributes", "removed")] * len(gone))
+        if outcome == "unchanged" and (gone or term_ids - had.categories):
+            outcome = "updated"
         self.counted(plan, outcome)
 
-        kept: dict[str, set[str]] = defaultdict(set)
+        # Those no longer listed go first, so a link moved to another location does not clash with the old one.
+        listed = {table: {p.hsds_id for p in parts[table]} for table in PART_TABLES}
+        self.remove_unlisted(service, had, unit.given, listed)
         for part in parts["languages"]:
             self.write_language(part, service)
-            kept["languages"].add(part.hsds_id)
         seen_locations: dict[int, Planned] = {}
         for part in parts["service_at_location"]:
-            if self.write_service_at_location(part, service, seen_locations):
-                kept["service_at_location"].add(part.hsds_id)
+            self.write_service_at_location(part, service, seen_locations)
         for part in parts["phones"]:
             self.write_phone(part, {"service_id": service.pk})
-            kept["phones"].add(part.hsds_id)
         for part in parts["schedules"]:
             self.write_schedule(part, {"service_id": service.pk})
-            kept["schedules"].add(part.hsds_id)
-        if outcome != "created":
-            self.remove_unlisted(service, unit.given, kept)
 
-    def remove_unlisted(self, service: Service, given: set[str], kept: dict[str, set[str]]) -> None:
+    def remove_unlisted(self, service: Service, had: _Children, given: set[str], listed: dict[str, set[str]]) -> None:
         """A service that lists its languages, locations, phones or schedules in full loses those it no longer
-        lists. A phone or schedule also linked to a location or organization is only unlinked from it."""
-        if "languages" in given:
-            removed, _ = ServiceLanguage.objects.filter(service=service).exclude(hsds_id__in=kept["languages"]).delete()
+        lists. A phone or schedule also linked to a location or organization is only unlinked from it. Queries
+        run only when something is to go (what the service had was fetched for the whole upload at once)."""
+        if "languages" in given and (gone := had.languages - listed["languages"]):
+            removed, _ = ServiceLanguage.objects.filter(service=service, hsds_id__in=gone).delete()
             self.pending.counts.extend([("languages", "removed")] * removed)
-        if "service_at_location" in given:
-            qs = ServiceAtLocation.objects.filter(service=service).exclude(hsds_id__in=kept["service_at_location"])
-            removed, _ = qs.delete()
+        if "service_at_location" in given and (gone := had.service_at_locations - listed["service_at_location"]):
+            removed, _ = ServiceAtLocation.objects.filter(service=service, hsds_id__in=gone).delete()
             self.pending.counts.extend([("service_at_location", "removed")] * removed)
-        if "phones" in given:
-            phones = Phone.objects.filter(service=service).exclude(hsds_id__in=kept["phones"])
+        if "phones" in given and (gone := had.phones - listed["phones"]):
+            phones = Phone.objects.filter(service=service, hsds_id__in=gone)
             removed, _ = phones.filter(location__isnull=True, resource_organization__isnull=True).delete()
             phones.update(service=None)
             self.pending.counts.extend([("phones", "removed")] * removed)
-        if "schedules" in given:
-            schedules = Schedule.objects.filter(service=service).exclude(hsds_id__in=kept["schedules"])
+        if "schedules" in given and (gone := had.schedules - listed["schedules"]):
+            schedules = Schedule.objects.filter(service=service, hsds_id__in=gone)
             removed, _ = schedules.filter(location__isnull=True).delete()
             schedules.update(service=None)
             self.pending.counts.extend([("schedules", "removed")] * removed)
@@ -551,20 +602,21 @@ class Importer:
         _, outcome = self.upsert(ServiceLanguage, plan, {**plan.fields, "service_id": service.pk})
         self.counted(plan, outcome)
 
-    def write_service_at_location(self, plan: Planned, service: Service, seen: dict[int, Planned]) -> bool:
+    def write_service_at_location(self, plan: Planned, service: Service, seen: dict[int, Planned]) -> None:
         location, reason = self.resolve(Location, "locations", plan, "location")
         if location is None:
             self.drop(plan, "location_id", f"{reason}; the service was imported without this location")
-            return False
+            return
         if location.pk in seen:
             self.drop(plan, "location_id", f"repeats the location of service at location {seen[location.pk].hsds_id}")
-            return False
+            return
         seen[location.pk] = plan
-        if self.directory.get(ServiceAtLocation, plan.hsds_id) is None:
+        linked_as = self.children.of(service.pk).location_links.get(location.pk)
+        if linked_as is not None and linked_as != plan.hsds_id:
             # The same service and location linked before under another id (by hand, or by another source):
             # that link takes this id rather than a second one being added.
             existing = ServiceAtLocation.objects.filter(service=service, location=location).first()
-            if existing is not None:
+            if existing is not None and self.directory.get(ServiceAtLocation, plan.hsds_id) is None:
                 self.directory.forget([existing])
                 existing.hsds_id = plan.hsds_id
                 existing.save(update_fields=["hsds_id"])
@@ -573,7 +625,6 @@ class Importer:
             ServiceAtLocation, plan, {**plan.fields, "service_id": service.pk, "location_id": location.pk}
         )
         self.counted(plan, outcome)
-        return True
 
     def write_phone(self, plan: Planned, owner: dict[str, int]) -> None:
         links: dict[str, int | None] = {"service_id": None, "location_id": None, "resource_organization_id": None}

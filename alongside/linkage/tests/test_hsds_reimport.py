@@ -5,9 +5,11 @@ it no longer lists; a table left out of an upload leaves its records alone."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 from alongside.linkage.hsds.importer import import_path, import_upload
 from alongside.linkage.hsds.report import ImportReport
@@ -36,7 +38,8 @@ def counts(org) -> dict[str, int]:
 
 def service_document() -> dict:
     document = json.loads((FIXTURES / "service_full.json").read_text())
-    document["service_at_locations"][0]["location"]["latitude"] = 51.52  # a possible place, so it is linked
+    for location in (document["service_at_locations"][0]["location"], *document["organization"]["locations"]):
+        location["latitude"] = 51.52  # a possible place, so it is linked
     return document
 
 
@@ -126,3 +129,92 @@ def test_a_link_made_by_hand_takes_the_imported_id_rather_than_a_second_link(wor
     send(world.org, document)
 
     assert list(ServiceAtLocation.objects.values_list("hsds_id", flat=True)) == ["e94c9f38-1e8f-4564-91d4-d53501ab1765"]
+
+
+def test_a_check_made_here_is_not_undone_by_an_older_or_missing_assured_date(world):
+    document = service_document()  # assured_date 2005-01-01
+    send(world.org, document)
+    Service.objects.update(verified_on=date(2020, 1, 1), verified_by=world.cora, assurer_email="cora@example.org")
+
+    send(world.org, document)
+    del document["assured_date"]
+    send(world.org, document)
+
+    service = Service.objects.get()
+    assert (service.verified_on, service.verified_by, service.assurer_email) == (
+        date(2020, 1, 1),
+        world.cora,
+        "cora@example.org",
+    )
+
+    document["assured_date"] = "2024-06-01"
+    send(world.org, document)
+
+    service.refresh_from_db()
+    assert (service.verified_on, service.verified_by, service.assurer_email) == (
+        date(2024, 6, 1),
+        None,
+        "email@example.com",
+    )
+
+
+def test_a_time_zone_set_here_stays_when_the_source_has_none(world):
+    document = service_document()
+    send(world.org, document)
+    Location.objects.update(timezone="Europe/London")
+
+    report = send(world.org, document)
+
+    assert Location.objects.get().timezone == "Europe/London"
+    assert report.counts["locations"].unchanged == 1
+
+
+def test_a_service_moved_to_another_location_keeps_its_link_id_without_clashing(world):
+    document = service_document()
+    send(world.org, document)
+    other = {"id": "44444444-4444-4444-8444-444444444444", "location_type": "physical", "name": "Library"}
+    document["service_at_locations"] = [{"id": "e94c9f38-1e8f-4564-91d4-d53501ab1765", "location": other}]
+
+    report = send(world.org, document)
+
+    assert not report.errors, report.lines()
+    sal = ServiceAtLocation.objects.get()
+    assert sal.location.name == "Library" and report.counts["service_at_location"].updated == 1
+
+
+def many_services(count: int) -> list[dict]:
+    out = []
+    for i in range(count):
+        document = service_document()
+        for path in ("id", "phones", "schedules", "languages", "service_at_locations", "attributes"):
+            if path == "id":
+                document["id"] = f"00000000-0000-4000-8000-{i:012d}"
+                continue
+            for j, item in enumerate(document[path]):
+                item["id"] = f"{j:08d}-{len(path):04d}-4000-8000-{i:012d}"
+        document["service_at_locations"][0]["location"]["id"] = f"11111111-0000-4000-8000-{i:012d}"
+        out.append(document)
+    return out
+
+
+def selects_to_import(world, documents) -> int:
+    selects = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal selects
+        selects += sql.lstrip().upper().startswith("SELECT")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        report = send(world.org, documents)
+    assert not report.errors, report.lines()
+    return selects
+
+
+def test_reading_what_exists_is_set_based_not_a_query_per_record(world):
+    small, large = many_services(3), many_services(12)
+    send(world.org, small)
+    send(world.org, large)
+
+    assert selects_to_import(world, small) == selects_to_import(world, large)
+    assert Service.objects.count() == 12

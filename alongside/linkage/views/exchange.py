@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
@@ -37,11 +38,11 @@ class ImportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(ACCEPTED_SUFFIXES)}),
     )
 
-    def clean_file(self) -> object:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        if (upload.size or 0) > MAX_UPLOAD_BYTES:
             raise forms.ValidationError("The file is larger than 20 MB.")
-        if not upload.name.lower().endswith(ACCEPTED_SUFFIXES):
+        if not (upload.name or "").lower().endswith(ACCEPTED_SUFFIXES):
             raise forms.ValidationError("Choose a .json file, or a .zip of the CSV tables.")
         return upload
 
