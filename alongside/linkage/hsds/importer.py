@@ -17,7 +17,9 @@ service-at-location whose location is rejected is not imported (it is nothing bu
 Re-importing the same data updates rather than duplicates: records are matched on (tenant, hsds_id). A
 service that states its phones, schedules, languages, locations or attributes in full (the JSON key is
 present, or the CSV table is in the upload) loses those it no longer lists ("removed" in the report); a
-table left out of an upload leaves those records as they are.
+table left out of an upload leaves those records as they are. Two things the source does not override: a
+verification made here that is later than the source's assured_date (or when it states none), and a
+location's time zone when the source does not carry Alongside's `x_alongside_timezone`.
 
 Existing records are fetched a table at a time for all the ids an upload names, not one query per field.
 """
