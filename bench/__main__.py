@@ -1,6 +1,7 @@
 """python -m bench [--participants N] [--output docs/benchmarks.md]: the reads pages and reports lean on.
 python -m bench followup [--scale default|full] [...]: the follow-up engine at scale (bench/followup.py).
-python -m bench groups [--scale default|large] [...]: group series, attendance and their reads (bench/groups.py)."""
+python -m bench groups [--scale default|large] [...]: group series, attendance and their reads (bench/groups.py).
+python -m bench directory [--scale default|large] [...]: the resource directory's search (bench/directory.py)."""
 
 from __future__ import annotations
 

@@ -159,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.groups import main as groups_main
 
         return groups_main(argv[1:])
+    if argv and argv[0] == "directory":  # python -m bench directory [...]: the resource directory's search
+        from bench.directory import main as directory_main
+
+        return directory_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--participants", type=int, default=10_000, help="default %(default)s")
     parser.add_argument("--contacts-per-participant", type=int, default=30, help="default %(default)s")

@@ -82,3 +82,24 @@ def test_the_groups_bench_runs_at_two_tiny_sizes_with_the_same_query_counts() ->
     assert all(0 <= r.median_ms <= r.p95_ms and r.peak_rss_mb > 0 for r in large_results)
     table = groups_table(large_results, "engine", large.label, date.today(), "2")
     assert table.count("\n") == len(large_results) + 1
+
+
+def test_the_directory_bench_runs_at_two_tiny_sizes_with_the_same_query_counts() -> None:
+    from bench.directory import DirectorySize, build_directory_dataset, directory_table, run_directory_benchmarks
+
+    small = build_directory_dataset(DirectorySize(services=40), quiet=True)
+    small_results = run_directory_benchmarks(small, repeat=2)
+    large = build_directory_dataset(DirectorySize(services=160), quiet=True)
+    large_results = run_directory_benchmarks(large, repeat=2)
+
+    def name(operation: str) -> str:
+        return operation.split(" (")[0]
+
+    assert [name(r.operation) for r in small_results] == [name(r.operation) for r in large_results]
+    assert [r.queries for r in small_results] == [r.queries for r in large_results]
+    assert all(r.queries <= 25 for r in large_results)
+    assert large.schedules > small.schedules > 0
+    assert any(r.operation.startswith("listings: the 20 nearest") for r in large_results)
+    assert all(0 <= r.median_ms <= r.p95_ms for r in large_results)
+    table = directory_table(large_results, "engine", large.label, date.today(), "2")
+    assert table.count("\n") == len(large_results) + 1

@@ -25,6 +25,7 @@ from django.db.models import (
     CharField,
     Exists,
     F,
+    FloatField,
     OuterRef,
     Prefetch,
     Q,
@@ -33,7 +34,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Concat, NullIf, Replace, Upper
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf, Replace, Upper
 from django.utils import timezone
 
 from alongside.accounts.models import Organization
@@ -266,7 +267,11 @@ def zones_in_use(organization_id: int | None) -> list[str]:
 
 def open_at_filter(at: datetime, zones: Iterable[str]) -> Q:
     """Services open at `at`: a schedule of their own or of one of their locations (hours.is_open_at) in
-    that schedule's zone, for each zone in `zones`. Two EXISTS subqueries, each on an index."""
+    that schedule's zone, for each zone in `zones`.
+
+    Two uncorrelated subqueries of service ids (schedules of services, schedules of locations), each
+    evaluated once over the schedules open at that moment: a correlated EXISTS per service made SQLite,
+    which has no statistics, scan every location schedule for every service (bench/directory.py)."""
     branches = Q()
     for zone in zones:
         moment = LocalMoment.of(at, zone)
@@ -284,11 +289,11 @@ def open_at_filter(at: datetime, zones: Iterable[str]) -> Q:
         zone=_schedule_zone_sql(),
         days=Concat(Value(","), Replace(Upper("byday"), Value(" "), Value("")), Value(","), output_field=CharField()),
     ).filter(branches)
-    own = Exists(schedules.filter(service_id=OuterRef("pk")))
-    at_location = Exists(
-        schedules.filter(service__isnull=True, location__service_at_locations__service_id=OuterRef("pk"))
-    )
-    return Q(own) | Q(at_location)
+    own = schedules.filter(service__isnull=False).values("service_id")
+    at_location = ServiceAtLocation.objects.filter(
+        location_id__in=schedules.filter(service__isnull=True).values("location_id")
+    ).values("service_id")
+    return Q(pk__in=own) | Q(pk__in=at_location)
 
 
 def filtered_services(
@@ -327,14 +332,23 @@ def search(services: QuerySet[Service], query: DirectoryQuery, organization_id: 
     if query.near is None:
         return [Hit(pk, None, None) for pk in qs.order_by("name", "pk").values_list("pk", flat=True)]
 
+    # EXISTS per candidate location rather than service_id IN (...): given the IN list, SQLite (no
+    # statistics) probed every listed service for every location in the box (bench/directory.py).
     places = ServiceAtLocation.objects.filter(
-        service__in=qs, location__latitude__isnull=False, location__longitude__isnull=False
+        Exists(qs.filter(pk=OuterRef("service_id"))),
+        location__latitude__isnull=False,
+        location__longitude__isnull=False,
     )
     if organization_id is not None:
         places = places.filter(location__organization_id=organization_id)
     if query.within_km is not None:
         places = places.filter(bounding_box(query.near, check_radius(query.within_km)).q("location__"))
-    rows = list(places.values_list("service_id", "location_id", "location__latitude", "location__longitude"))
+    # Cast to floating point in SQL: converting every value to Decimal and back cost more than the distances.
+    rows = list(
+        places.annotate(
+            lat=Cast("location__latitude", FloatField()), lon=Cast("location__longitude", FloatField())
+        ).values_list("service_id", "location_id", "lat", "lon")
+    )
     nearest: dict[int, tuple[float, int]] = {}
     for (service_id, location_id, _, _), km in zip(
         rows, distances_km(query.near, [(r[2], r[3]) for r in rows]), strict=True
@@ -392,7 +406,9 @@ def listings(hits: Sequence[Hit], at: datetime | None = None) -> list[Listing]:
     location_schedules: dict[int, list[Schedule]] = defaultdict(list)
     location_phones: dict[int, list[Phone]] = defaultdict(list)
     if location_ids:
+        places = {sal.location_id: sal.location for s in by_pk.values() for sal in s.service_at_locations.all()}
         for schedule in Schedule.objects.filter(service__isnull=True, location_id__in=location_ids).order_by("pk"):
+            schedule.location = places[schedule.location_id]  # type: ignore[index]  # already loaded
             location_schedules[schedule.location_id].append(schedule)  # type: ignore[index]
         for phone in Phone.objects.filter(service__isnull=True, location_id__in=location_ids).order_by("pk"):
             location_phones[phone.location_id].append(phone)  # type: ignore[index]
