@@ -29,7 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import FloatField
+from django.db.models import FloatField, QuerySet
 from django.db.models.functions import Cast
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -341,13 +341,17 @@ def _searches(dataset: DirectoryDataset) -> dict[str, DirectoryQuery]:
     }
 
 
+def _searching(scope: QuerySet[Service], query: DirectoryQuery, org_id: int) -> Callable[[], Any]:
+    return lambda: search(scope, query, org_id)
+
+
 def measure_searches(dataset: DirectoryDataset, repeat: int) -> list[Measured]:
     scope = services_visible_to(dataset.coordinator)
     org_id = dataset.organization.pk
     results = []
     for name, query in _searches(dataset).items():
         found = len(search(scope, query, org_id))
-        results.append(_measure(f"search: {name} ({found:,} found)", lambda q=query: search(scope, q, org_id), repeat))
+        results.append(_measure(f"search: {name} ({found:,} found)", _searching(scope, query, org_id), repeat))
     hits = search(scope, DirectoryQuery(near=CENTRE), org_id)[:PAGE]
     results.append(_measure(f"listings: the {len(hits)} nearest (a page)", lambda: listings(hits, OPEN_NOW_AT), repeat))
     coordinates = list(

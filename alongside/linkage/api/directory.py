@@ -483,8 +483,9 @@ class DirectoryServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
             include_inactive=data["include_inactive"],
         )
         hits = search(self.get_queryset(), query, access.directory_organization_id(user))
-        page = self.paginate_queryset(hits)  # type: ignore[arg-type]
-        return self.get_paginated_response(self._render(list(page or []), many=True))
+        # The paginator slices any sequence; the ranked hits are not a queryset.
+        page: list[Hit] = self.paginate_queryset(hits) or []  # type: ignore[arg-type]
+        return self.get_paginated_response(self._render(page, many=True))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         service = self.get_object()

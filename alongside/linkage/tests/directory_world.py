@@ -74,11 +74,12 @@ def make_service(
     )
     ServiceAtLocation.objects.create(organization=organization, service=service, location=location)
     if opens is not None:
-        owner: dict[str, Any] = {
+        owners: dict[str, dict[str, Any]] = {
             "service_at_location": {"service": service, "location": location},
             "service": {"service": service},
             "location": {"location": location},
-        }[schedule_on]
+        }
+        owner = owners[schedule_on]
         Schedule.objects.create(
             organization=organization, freq="WEEKLY", byday=byday, opens_at=opens, closes_at=closes, **owner
         )

@@ -53,7 +53,7 @@ def names(body: dict[str, Any]) -> list[str]:
 
 def test_the_list_searches_like_the_page(world: World, api: ApiFor, entries: dict[str, Any]) -> None:
     client = api(world.sofia.user)
-    near = {"near": f"{NEW_YORK[0]},{NEW_YORK[1]}"}
+    near: dict[str, str | int] = {"near": f"{NEW_YORK[0]},{NEW_YORK[1]}"}
 
     body = client.get(SERVICES, near).json()
     assert names(body) == ["Pantry", "Clinic", "Hotline"]

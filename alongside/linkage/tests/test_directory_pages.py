@@ -129,7 +129,7 @@ def test_filters_narrow_the_results(world: World, directory: dict[str, Service])
     assert result_names(client.get(URL, {"q": "diabetes"}).content.decode()) == ["Hillside Diabetes Education"]
     near = client.get(URL, {"near": f"{PAUL_AT[0]},{PAUL_AT[1]}", "within_km": "5"}).content.decode()
     assert result_names(near) == ["Riverside Food Pantry"]
-    around_paul = client.get(URL, {"participant": world.paul.pk, "within_km": "25"}).content.decode()
+    around_paul = client.get(URL, {"participant": str(world.paul.pk), "within_km": "25"}).content.decode()
     assert result_names(around_paul) == ["Riverside Food Pantry", "Hillside Diabetes Education"]
 
 
@@ -157,7 +157,7 @@ def test_the_search_page_costs_the_same_queries_for_3_or_30_services(
     world: World, directory: dict[str, Service], django_assert_max_num_queries: Any
 ) -> None:
     client = client_for(world.sofia.user)
-    params = {"participant": world.paul.pk, "open_now": "on", "language": "en", "q": "a"}
+    params: dict[str, str | int] = {"participant": world.paul.pk, "open_now": "on", "language": "en", "q": "a"}
 
     with CaptureQueriesContext(connection) as few:
         client.get(URL, params)

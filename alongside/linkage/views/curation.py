@@ -228,7 +228,11 @@ class ServiceForm(forms.Form):
 
     @property
     def hour_fields(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
-        return [(WEEKDAY_NAMES[day], *(self[name] for name in hour_fields(day))) for day in WEEKDAY_CODES]
+        rows = []
+        for day in WEEKDAY_CODES:
+            opens, closes = hour_fields(day)
+            rows.append((WEEKDAY_NAMES[day], self[opens], self[closes]))
+        return rows
 
     def clean_languages(self) -> list[str]:
         text = self.cleaned_data.get("languages") or ""
