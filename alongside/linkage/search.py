@@ -4,7 +4,7 @@
 Every filter is SQL on the scoped queryset of services; distance is two steps: a latitude/longitude
 bounding box in SQL (the (organization, latitude, longitude) index on locations), then the exact
 great-circle (haversine) distance of the few candidates in one tight Python loop (bench/directory.py
-measured it: about a microsecond a location, so even 10,000 candidates cost about 10 ms). A fixed number
+measured it: about half a microsecond a location, so even 10,000 candidates cost about 5 ms). A fixed number
 of queries whatever the size of the directory: at most four to rank, seven more to load a page of results
 (`listings`).
 """
