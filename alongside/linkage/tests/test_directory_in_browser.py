@@ -45,6 +45,7 @@ def test_a_supporter_finds_a_service_near_paul_and_shares_it(world: World, live_
     page.get_by_label("Category").select_option(label="Food")
     page.get_by_label("Within (km)").fill("5")
     page.get_by_role("button", name="Search", exact=True).tap()
+    page.wait_for_url("**within_km=5**")
 
     results = page.get_by_role("list", name="Services")
     first = results.get_by_role("listitem").first
