@@ -39,6 +39,8 @@ from alongside.groups.models import (
     RegistrationStatus,
 )
 from alongside.groups.queries import program_figures, series_figures, sessions_led_by
+from alongside.linkage.hsds.exporter import export_csv_zip, export_json_bytes
+from alongside.linkage.hsds.importer import import_upload
 from alongside.linkage.models import (
     REFERRAL_TRANSITIONS,
     DirectoryLookup,
@@ -738,3 +740,12 @@ def test_linkage_coverage_counts_referrals_and_lookups(demo: Organization, monke
     without = {days: linkage(days) for days in (30, 90)}
 
     assert with_them[30] > without[30] and with_them[90] >= without[90]
+
+
+def test_the_demo_directory_is_valid_hsds_that_re_imports_unchanged(demo: Organization) -> None:
+    for name, data in (("demo.json", export_json_bytes(demo)), ("demo.zip", export_csv_zip(demo))):
+        report = import_upload(demo, name, data)
+        assert not report.format_error and not report.issues, report.lines()
+        totals = report.totals
+        assert (totals.created, totals.updated, totals.skipped, totals.removed) == (0, 0, 0, 0), name
+        assert report.counts["services"].unchanged == Service.objects.filter(organization=demo).count()
