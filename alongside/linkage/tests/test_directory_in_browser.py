@@ -16,14 +16,14 @@ from alongside.testing.world import PASSWORD, World
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def log_in(page, live_server, username: str) -> None:  # type: ignore[no-untyped-def]
+def log_in(page, live_server, username: str) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
 
 
-def test_a_supporter_finds_a_service_near_paul_and_shares_it(world: World, live_server, page) -> None:  # type: ignore[no-untyped-def]
+def test_a_supporter_finds_a_service_near_paul_and_shares_it(world: World, live_server, page) -> None:
     world.paul.latitude, world.paul.longitude = Decimal("40.7128"), Decimal("-74.0060")
     world.paul.save()
     food = make_term(world.org, "Food")
@@ -61,7 +61,7 @@ def test_a_supporter_finds_a_service_near_paul_and_shares_it(world: World, live_
     assert DirectoryLookup.objects.get().participant == world.paul
 
 
-def test_a_coordinator_adds_an_entry_and_fixes_a_coordinate(world: World, live_server, page) -> None:  # type: ignore[no-untyped-def]
+def test_a_coordinator_adds_an_entry_and_fixes_a_coordinate(world: World, live_server, page) -> None:
     log_in(page, live_server, world.cora.username)
     page.goto(f"{live_server.url}/linkage/directory/services/new/")
     page.get_by_label("Name of the service").fill("Walking group")

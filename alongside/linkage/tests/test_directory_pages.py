@@ -342,7 +342,7 @@ def test_a_stale_entry_is_flagged_on_its_page(world: World, directory: dict[str,
 def test_a_participant_without_locality_coordinates_gets_results_by_name(
     world: World, directory: dict[str, Service]
 ) -> None:
-    html = client_for(world.cora).get(URL, {"participant": world.rita.pk, "within_km": "5"}).content.decode()
+    html = client_for(world.cora).get(URL, {"participant": str(world.rita.pk), "within_km": "5"}).content.decode()
     assert "Rita has no locality coordinates on record" in html
     assert result_names(html) == ["Hillside Diabetes Education", "Riverside Food Pantry", "Warmline"]
     assert " km</span>" not in html
