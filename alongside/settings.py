@@ -159,6 +159,9 @@ FOLLOWUP_RECOMPUTE_CHUNK = env_int("FOLLOWUP_RECOMPUTE_CHUNK", 50000)
 # Threads (one database connection each) for the full recompute on PostgreSQL; the database does the work.
 FOLLOWUP_RECOMPUTE_WORKERS = env_int("FOLLOWUP_RECOMPUTE_WORKERS", 2)
 
+# Resource directory entries not verified for this many days are listed first on the curation page.
+DIRECTORY_STALE_AFTER_DAYS = env_int("DIRECTORY_STALE_AFTER_DAYS", 180)
+
 # The base URL of this deployment's FHIR identifier and code systems (interop app); set it to a URL you
 # control, e.g. https://alongside.example.org/fhir. The default is a placeholder.
 FHIR_CANONICAL_BASE = env_str("FHIR_CANONICAL_BASE", "https://alongside.example/fhir")

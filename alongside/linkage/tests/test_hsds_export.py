@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from jsonschema import FormatChecker  # type: ignore[import-untyped]  # no stubs installed (types-jsonschema)
-from jsonschema.validators import validator_for  # type: ignore[import-untyped]
+from jsonschema import FormatChecker
+from jsonschema.validators import validator_for
 
 from alongside.linkage.hsds.exporter import export_csv_files, export_csv_zip, export_json, export_json_bytes
 from alongside.linkage.hsds.importer import import_path, import_upload
