@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from alongside.people.timeline import source_names as timeline_sources
 from bench.dataset import DatasetSize, build_dataset
 from bench.harness import operations, results_table, run_benchmarks, update_report
 
@@ -23,7 +24,8 @@ def test_it_measures_every_operation_with_the_same_query_count_at_two_sizes() ->
     assert [r.operation for r in small_results] == list(operations(small))
     assert len(small_results) == 5
     assert [r.queries for r in small_results] == [r.queries for r in large_results]
-    assert all(1 <= r.queries <= 10 for r in small_results)
+    # The timeline costs one query per registered source (each app adds its own); the others a handful.
+    assert all(1 <= r.queries <= max(10, len(timeline_sources())) for r in small_results)
     assert all(0 <= r.median_ms <= r.p95_ms for r in small_results)
     assert large.contacts > small.contacts > 0 and large.big_caseload > 0
 
