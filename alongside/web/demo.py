@@ -79,9 +79,17 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("admin", Role.ADMIN, "Programs overview; users, roles and the access log"),
     DemoLogin("coordinator", Role.COORDINATOR, "Programs overview: enrolments and function coverage"),
     DemoLogin("supervisor", Role.SUPERVISOR, "Open concerns by tier, emergencies first"),
-    DemoLogin("professional", Role.PROFESSIONAL, "Participants of the programs they lead; Groups: the group visits"),
+    DemoLogin(
+        "professional",
+        Role.PROFESSIONAL,
+        "Participants of the programs they lead; Groups: the group visits; Referrals: referrals to answer",
+    ),
     DemoLogin("evaluator", Role.EVALUATOR, "Programs overview: aggregate figures only; Groups: completion"),
-    DemoLogin("supporter", Role.SUPPORTER, "Today: who to call now and why, one tap to the call screen"),
+    DemoLogin(
+        "supporter",
+        Role.SUPPORTER,
+        "Today: who to call now and why (two stalled referrals), one tap to the call screen",
+    ),
     DemoLogin(LEADER_LOGIN, Role.SUPPORTER, "Today: the Spanish workshop's session 4, attendance in one tap"),
     DemoLogin("participant", Role.PARTICIPANT, "Their own record: supporter, groups, action plans, timeline"),
 )

@@ -506,16 +506,17 @@ REFERRALS: tuple[ReferralPlan, ...] = (
                  (Step(R.SENT, 12, 13, 20), Step(R.ACCEPTED, 9, 11, 0, note="Hospital scheduling called back."),
                   Step(R.SCHEDULED, 6, 15, 45, note="Booked; a family member will drive.")),
                  shared=_CLINICAL, appointment=(8, 9, 40), login=True),
-    # Referrals to the demo professional (clinical lead of the promotoras program): her inbox.
+    # Referrals to the demo professional (clinical lead of the promotoras program): her inbox has one to answer,
+    # one booked, and one closed in the last 30 days.
     ReferralPlan("professional_completed", "maria.hernandez", "promotoras", PROFESSIONAL,
                  "Readings over 250 before breakfast for two weeks while taking metformin as prescribed; asks "
                  "whether the medicines should change.",
-                 (Step(R.SENT, 58, 12, 0),
-                  Step(R.ACCEPTED, 57, 9, 10, by=PROFESSIONAL, note="Booked into Thursday's clinic."),
-                  Step(R.SCHEDULED, 57, 9, 15, by=PROFESSIONAL),
-                  Step(R.COMPLETED, 51, 12, 30, by=PROFESSIONAL,
+                 (Step(R.SENT, 24, 12, 0),
+                  Step(R.ACCEPTED, 23, 9, 10, by=PROFESSIONAL, note="Booked into Thursday's clinic."),
+                  Step(R.SCHEDULED, 23, 9, 15, by=PROFESSIONAL),
+                  Step(R.COMPLETED, 17, 12, 30, by=PROFESSIONAL,
                        note="Seen; medicines adjusted, recheck in 3 months. Thank you for the referral.")),
-                 urgency=ReferralUrgency.SOON, shared=_CLINICAL, appointment=(-51, 10, 0)),
+                 urgency=ReferralUrgency.SOON, shared=_CLINICAL, appointment=(-17, 10, 0)),
     ReferralPlan("professional_sent", "ana.torres", "promotoras", PROFESSIONAL,
                  "Dizzy when standing up; blood pressure 98/60 at today's home visit. Takes three blood "
                  "pressure medicines.",

@@ -707,6 +707,8 @@ def test_the_professional_and_the_participant_login_have_referrals(demo: Organiz
         to_her.values_list("status", flat=True)
     )
     assert all(professional in r.enrollment.program.clinical_leads.all() for r in to_her)
+    recently = timezone.now() - timedelta(days=30)
+    assert to_her.filter(status=ReferralStatus.COMPLETED, status_changed_at__gte=recently).exists()  # "closed"
 
     login = Participant.objects.get(user__username="participant")
     mine = Referral.objects.filter(participant=login)
