@@ -751,3 +751,23 @@ def test_the_demo_directory_is_valid_hsds_that_re_imports_unchanged(demo: Organi
         totals = report.totals
         assert (totals.created, totals.updated, totals.skipped, totals.removed) == (0, 0, 0, 0), name
         assert report.counts["services"].unchanged == Service.objects.filter(organization=demo).count()
+
+
+def test_each_login_finds_the_linkage_pages_the_demo_guide_points_to(demo: Organization, client: Client) -> None:
+    def page(username: str, url: str) -> str:
+        assert client.login(username=username, password=DEMO_PASSWORD)
+        response = client.get(url)
+        client.logout()
+        assert response.status_code == 200, (username, url)
+        return response.content.decode()
+
+    assert page("supporter", reverse("followup:today")).count("Referral stalled") >= 2
+    inbox = page("professional", reverse("linkage:referrals_to_me"))
+    assert "Accept" in inbox and "Closed in the last" in inbox
+    referrals = page("coordinator", reverse("linkage:referrals"))
+    assert "Stalled <b>2</b>" in referrals and "Promotoras de Salud" in referrals
+    stale = sum(s.is_stale(timezone.localdate()) for s in Service.objects.filter(organization=demo))
+    assert f"{stale} to check" in page("coordinator", reverse("linkage:curation"))
+    assert "Import and export the directory" in page("coordinator", reverse("linkage:import"))
+    assert "km" in page("participant", reverse("linkage:directory"))  # nearest first from their neighbourhood
+    assert "Referral appointment scheduled" in page("participant", reverse("people:me"))  # on their timeline
