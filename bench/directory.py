@@ -45,7 +45,7 @@ from alongside.programs.models import Assignment, Enrollment, EnrollmentStatus
 from alongside.programs.services import save_program
 from alongside.taxonomy import default_activities
 from bench.followup import Measured, Sql, _contiguous_ids, _hash, _result, _timed, insert_select, measured_table
-from bench.harness import DEFAULT_OUTPUT, engine_label, fresh_database, update_report
+from bench.harness import DEFAULT_OUTPUT, engine_label, fresh_database, publish
 
 BENCH_DATABASE = "alongside_bench_directory"
 SCALES = {"default": 10_000, "large": 100_000}
@@ -421,10 +421,5 @@ def main(argv: list[str]) -> int:
         print(f"built in {time.perf_counter() - started:.0f} s; measuring ...", flush=True)
         results = run_directory_benchmarks(dataset, args.repeat)
         table = directory_table(results, engine_label(), dataset.label, date.today(), str(os.cpu_count() or "?"))
-    print(table)
-    if not args.no_output:
-        output: Path = args.output
-        existing = output.read_text() if output.exists() else ""
-        output.write_text(update_report(existing, f"directory-{connection.vendor}", table))
-        print(f"updated {output}")
+    publish(table, None if args.no_output else args.output, f"directory-{connection.vendor}")
     return 0

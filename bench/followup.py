@@ -40,7 +40,7 @@ from alongside.people.models import Participant, Supporter
 from alongside.programs.models import Assignment, Enrollment, EnrollmentStatus, Program
 from alongside.programs.services import save_program
 from alongside.taxonomy import default_activities
-from bench.harness import DEFAULT_OUTPUT, engine_label, fresh_database, percentile, update_report
+from bench.harness import DEFAULT_OUTPUT, engine_label, fresh_database, percentile, publish
 
 CHUNK = 1_000_000  # rows per INSERT ... SELECT, so progress shows and no statement runs for many minutes
 SCALES = {
@@ -579,10 +579,5 @@ def main(argv: list[str]) -> int:
         print(f"built in {time.perf_counter() - started:.0f} s; measuring ...", flush=True)
         results = run_followup_benchmarks(dataset, args.repeat, args.incremental)
         table = followup_table(results, engine_label(), size, date.today(), str(os.cpu_count() or "?"))
-    print(table)
-    if not args.no_output:
-        output: Path = args.output
-        existing = output.read_text() if output.exists() else ""
-        output.write_text(update_report(existing, f"followup-{connection.vendor}", table))
-        print(f"updated {output}")
+    publish(table, None if args.no_output else args.output, f"followup-{connection.vendor}")
     return 0

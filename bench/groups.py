@@ -70,7 +70,7 @@ from bench.followup import (
     insert_supporters,
     measured_table,
 )
-from bench.harness import DEFAULT_OUTPUT, engine_label, fresh_database, update_report
+from bench.harness import DEFAULT_OUTPUT, engine_label, fresh_database, publish
 
 BENCH_DATABASE = "alongside_bench_groups"
 SCALES = {
@@ -520,10 +520,5 @@ def main(argv: list[str]) -> int:
         print(f"built in {time.perf_counter() - started:.0f} s; measuring ...", flush=True)
         results = run_groups_benchmarks(dataset, args.repeat)
         table = groups_table(results, engine_label(), dataset.label, date.today(), str(os.cpu_count() or "?"))
-    print(table)
-    if not args.no_output:
-        output: Path = args.output
-        existing = output.read_text() if output.exists() else ""
-        output.write_text(update_report(existing, f"groups-{connection.vendor}", table))
-        print(f"updated {output}")
+    publish(table, None if args.no_output else args.output, f"groups-{connection.vendor}")
     return 0

@@ -129,6 +129,17 @@ def update_report(text: str, vendor: str, table: str) -> str:
     return text.rstrip("\n") + "\n\n" + block + "\n"
 
 
+def publish(table: str, output: Path | None, key: str) -> None:
+    """Prints the table and, unless output is None, replaces its marked block (`key`) in the report."""
+    print(table)
+    if output is None:
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    existing = output.read_text() if output.exists() else ""
+    output.write_text(update_report(existing, key, table))
+    print(f"updated {output}")
+
+
 @contextmanager
 def fresh_database(name: str = BENCH_DATABASE) -> Iterator[None]:
     """A new, migrated database for the run, removed afterwards (Django's test database machinery).
@@ -181,11 +192,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"built {dataset.label} in {time.perf_counter() - started:.0f} s; measuring ...", flush=True)
         results = run_benchmarks(dataset, args.repeat)
         table = results_table(results, engine_label(), dataset, date.today())
-    print(table)
-    if not args.no_output:
-        output: Path = args.output
-        output.parent.mkdir(parents=True, exist_ok=True)
-        existing = output.read_text() if output.exists() else ""
-        output.write_text(update_report(existing, connection.vendor, table))
-        print(f"updated {output}")
+    publish(table, None if args.no_output else args.output, connection.vendor)
     return 0
