@@ -119,6 +119,8 @@ def test_a_result_shows_what_a_supporter_needs_on_the_phone(world: World, direct
     clinic = html.split('class="dir-line"')[2]
     assert "9.0 km" in clinic and "Closed today" in clinic
     assert "Share with Paul" in line
+    refer = f"{reverse('linkage:referral_new', args=[world.paul.pk])}?service={directory['pantry'].pk}"
+    assert f'href="{refer}"' in line and "Refer Paul here" in line
 
 
 def test_filters_narrow_the_results(world: World, directory: dict[str, Service]) -> None:

@@ -269,3 +269,34 @@ def test_the_menu_offers_referrals_to_professionals_and_organization_wide_roles(
     assert reverse("linkage:referrals_to_me") in menu(world.priya)
     assert reverse("linkage:referrals") in menu(world.cora)
     assert ">Referrals<" not in menu(world.sofia.user) and ">Referrals<" not in menu(world.eve)
+
+
+def test_the_receiver_sees_shared_readings_and_the_action_plan_only_when_shared(world: World, client: Client) -> None:
+    from alongside.selfcare.models import ActionPlan, Measurement
+
+    now = timezone.now()
+    common = {"participant": world.paul, "recorded_by": world.sofia.user, "recorded_at": now}
+    Measurement.objects.create(
+        kind="blood_pressure", value=150, value2=95, unit="mmHg", canonical_value=150, taken_at=now, **common
+    )
+    Measurement.objects.create(kind="glucose", value=180, unit="mg/dL", canonical_value=180, taken_at=now, **common)
+    ActionPlan.objects.create(
+        participant=world.paul,
+        enrollment=world.paul_enrollment,
+        what="Walk",
+        how_much="20 minutes",
+        when="after lunch",
+        days_per_week=4,
+        confidence=8,
+        created_by=world.sofia.user,
+        created_at=now,
+    )
+    shared = refer_paul_to_priya(world, shared_items=["readings", "action_plan"])
+    html = logged_in(client, world.priya).get(reverse("linkage:referral", args=[shared.pk])).content.decode()
+    assert "150/95 mmHg" in html and "180 mg/dL" in html
+    assert "Walk, 20 minutes, after lunch, 4 days a week" in html and "confidence 8 of 10" in html
+
+    change_status(world.sofia.user, shared, "cancelled", note="Made again without readings")
+    private = refer_paul_to_priya(world, shared_items=["conditions"])
+    html = client.get(reverse("linkage:referral", args=[private.pk])).content.decode()
+    assert "150/95" not in html and "Walk, 20 minutes" not in html

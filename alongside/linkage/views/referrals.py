@@ -72,6 +72,7 @@ from alongside.people import access
 from alongside.people.models import Participant
 from alongside.people.phones import display_phone
 from alongside.programs.models import Enrollment, Program
+from alongside.selfcare.models import ActionPlan, ActionPlanStatus, Measurement, MeasurementKind
 from alongside.web.forms import ChipsSingle, add_service_errors
 from alongside.web.guards import current_user, require
 
@@ -324,7 +325,19 @@ def _shared_view(referral: Referral) -> dict[str, Any]:
         "conditions": p.condition_labels if SharedItem.CONDITIONS in items else [],
         "language": p.language_name if SharedItem.LANGUAGE in items else "",
         "reason": referral.reason if SharedItem.REASON in items or referral.is_incoming else "",
+        "readings": _latest_readings(p) if SharedItem.READINGS in items else [],
+        "action_plan": _active_plan(referral) if SharedItem.ACTION_PLAN in items else None,
     }
+
+
+def _latest_readings(participant: Participant) -> list[Measurement]:
+    """The newest reading of each kind (four small indexed queries: participant, kind, -taken_at)."""
+    latest = (Measurement.objects.filter(participant=participant, kind=kind).first() for kind in MeasurementKind.values)
+    return [m for m in latest if m is not None]
+
+
+def _active_plan(referral: Referral) -> ActionPlan | None:
+    return ActionPlan.objects.filter(enrollment=referral.enrollment, status=ActionPlanStatus.ACTIVE).first()
 
 
 def _detail(
