@@ -13,6 +13,7 @@ from alongside.contacts.api import ContactViewSet
 from alongside.followup import api as followup_api
 from alongside.groups import api as groups_api
 from alongside.linkage import api as linkage_api
+from alongside.messaging import api as messaging_api
 from alongside.people.api import ParticipantViewSet, SupporterViewSet
 from alongside.programs.api import EnrollmentViewSet, ProgramViewSet
 from alongside.selfcare import api as selfcare_api
@@ -28,6 +29,7 @@ router.register("contacts", ContactViewSet, basename="contact")
 followup_api.register(router)
 groups_api.register(router)
 linkage_api.register(router)
+messaging_api.register(router)
 selfcare_api.register(router)
 
 urlpatterns: list[URLPattern | URLResolver] = [path("", include(router.urls))]

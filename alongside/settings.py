@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "alongside.selfcare",
     "alongside.linkage",
     "alongside.interop",
+    "alongside.messaging",
     "alongside.scheduling",
     "alongside.audit",
     "alongside.web",

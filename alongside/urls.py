@@ -14,6 +14,7 @@ urlpatterns = [
     path("selfcare/", include("alongside.selfcare.urls")),
     path("linkage/", include("alongside.linkage.urls")),
     path("fhir/r4/", include("alongside.interop.urls")),
+    path("messaging/", include("alongside.messaging.urls")),
     path("audit/", include("alongside.audit.urls")),
     path("api/v1/", include("alongside.api_v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,0 +1,9 @@
+"""JSON endpoints for messaging, one module per feature."""
+
+from __future__ import annotations
+
+from rest_framework.routers import DefaultRouter
+
+
+def register(router: DefaultRouter) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""Messages on the participant timeline."""
+
+
+def register_sources() -> None:
+    pass

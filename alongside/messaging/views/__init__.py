@@ -1,0 +1,1 @@
+"""Pages and webhooks for messaging, one module per feature; each exports urlpatterns."""
