@@ -178,6 +178,39 @@ FOLLOWUP_RECOMPUTE_MINUTES = env_int("FOLLOWUP_RECOMPUTE_MINUTES", 60)
 if not 1 <= FOLLOWUP_RECOMPUTE_MINUTES <= 24 * 60:
     raise ImproperlyConfigured("FOLLOWUP_RECOMPUTE_MINUTES must be between 1 and 1440.")
 
+# ---- messaging: providers and delivery (docs/configuration.md, "Messaging") ----
+# Providers: console (default: logs what would be sent), file, django_email (email only), twilio (SMS), fake (tests).
+MESSAGING_SMS_PROVIDER = env_str("MESSAGING_SMS_PROVIDER", "console")
+MESSAGING_EMAIL_PROVIDER = env_str("MESSAGING_EMAIL_PROVIDER", "console")
+MESSAGING_FILE_DIR = Path(env_str("MESSAGING_FILE_DIR", str(VAR_DIR / "messages")))
+MESSAGING_FROM_EMAIL = env_str("MESSAGING_FROM_EMAIL", "Alongside <no-reply@localhost>")
+# A claimed message is another worker's to take once its lease has run out (seconds).
+MESSAGING_LEASE_SECONDS = env_int("MESSAGING_LEASE_SECONDS", 120)
+# Messages a worker claims at a time (they must all be sent within the lease).
+MESSAGING_CLAIM_BATCH = env_int("MESSAGING_CLAIM_BATCH", 50)
+MESSAGING_MAX_ATTEMPTS = env_int("MESSAGING_MAX_ATTEMPTS", 5)
+MESSAGING_RETRY_BASE_SECONDS = env_int("MESSAGING_RETRY_BASE_SECONDS", 60)
+MESSAGING_RETRY_MAX_SECONDS = env_int("MESSAGING_RETRY_MAX_SECONDS", 6 * 60 * 60)
+MESSAGING_DISPATCH_MINUTES = env_int("MESSAGING_DISPATCH_MINUTES", 1)
+# The public URL Twilio posts status callbacks to (signatures are computed over it); blank: the request's own URL.
+MESSAGING_STATUS_CALLBACK_URL = env_str("MESSAGING_STATUS_CALLBACK_URL", "")
+# Twilio credentials come from the environment (or NAME_FILE) only.
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", "")
+TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID", "")
+if MESSAGING_LEASE_SECONDS < 5 or MESSAGING_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured("MESSAGING_LEASE_SECONDS must be at least 5 and MESSAGING_MAX_ATTEMPTS at least 1.")
+# Django's email settings, used by the django_email provider (SMTP in production).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+# ---- end messaging ----
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

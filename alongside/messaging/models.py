@@ -220,3 +220,19 @@ class SequenceMembership(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["sequence", "participant"], name="one_membership_per_sequence")]
+
+
+class FakeProviderRecord(models.Model):
+    """What the `fake` provider (tests, benchmarks) has sent: one row per idempotency key, in the database so
+    every worker process sees the same record. Never used by the real providers."""
+
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    provider_message_id = models.CharField(max_length=100)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    to_address = models.CharField(max_length=254)
+    body = models.TextField()
+    sent_at = models.DateTimeField()
+    worker = models.CharField(max_length=200, blank=True)
+    # How many times a send with this key was asked for (the first one included): above 1 means a retry
+    # that the provider refused to repeat.
+    requests = models.PositiveIntegerField(default=1)
