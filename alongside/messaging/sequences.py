@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import CharField, Exists, Max, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
+from django_tasks import task
 
 from alongside.accounts.models import User
 from alongside.messaging import outbox
@@ -336,3 +337,10 @@ def _finish(today: date) -> None:
             Q(sequence_id=sequence_id, status=SequenceMembershipStatus.ACTIVE),
             started_on__lte=today - timedelta(days=last_day),
         ).update(status=SequenceMembershipStatus.FINISHED)
+
+
+@task()
+def generate_sequence_steps() -> dict[str, int]:
+    """The periodic job (scheduling.jobs): queues the email programs' due steps. Idempotent: a second
+    run, or two at once, adds nothing (the outbox ignores keys it already holds)."""
+    return {"queued": generate_due()}

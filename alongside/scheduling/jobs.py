@@ -51,6 +51,7 @@ class PeriodicJob:
 def periodic_jobs() -> tuple[PeriodicJob, ...]:
     """The registry. A function, not a constant, so the periods follow the settings (and tests)."""
     from alongside.followup.tasks import recompute_follow_ups
+    from alongside.messaging.sequences import generate_sequence_steps
 
     return (
         PeriodicJob(
@@ -58,6 +59,8 @@ def periodic_jobs() -> tuple[PeriodicJob, ...]:
             recompute_follow_ups,
             every=timedelta(minutes=settings.FOLLOWUP_RECOMPUTE_MINUTES),
         ),
+        # Email programs count in days: hourly is plenty, and a step lands within the hour it falls due.
+        PeriodicJob("messaging.sequences", generate_sequence_steps, every=timedelta(hours=1)),
     )
 
 

@@ -224,3 +224,14 @@ def test_removing_a_member_cancels_their_queued_emails(world: World, client: Cli
     assert response.status_code == 302
     assert not SequenceMembership.objects.exists()
     assert OutboundMessage.objects.get().status == MessageStatus.CANCELLED
+
+
+def test_the_scheduler_runs_the_sequence_job_and_a_second_run_adds_nothing(world: World) -> None:
+    from alongside.scheduling.jobs import periodic_jobs
+
+    (job,) = [j for j in periodic_jobs() if j.name == "messaging.sequences"]
+    sequence = tips(world)
+    with_email(world)
+    sequences.add_members(world.cora, sequence, [world.paul.pk])
+    assert job.task.call() == {"queued": 1}
+    assert job.task.call() == {"queued": 0}
