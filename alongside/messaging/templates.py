@@ -279,11 +279,13 @@ def save_template(
     if template is None and not errors:
         clash = MessageTemplate.objects.filter(
             organization_id=organization_id,
-            program_id=program_id,
+            program__isnull=program_id is None,
             purpose=text.purpose,
             language=text.language,
             channel=text.channel,
         )
+        if program_id is not None:
+            clash = clash.filter(program_id=program_id)
         if clash.exists():
             errors["__all__"] = ["There is already a template for this purpose, language and channel; edit it."]
     if errors:

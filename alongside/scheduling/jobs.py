@@ -51,6 +51,7 @@ class PeriodicJob:
 def periodic_jobs() -> tuple[PeriodicJob, ...]:
     """The registry. A function, not a constant, so the periods follow the settings (and tests)."""
     from alongside.followup.tasks import recompute_follow_ups
+    from alongside.messaging.reminders import generate_reminders_task
     from alongside.messaging.sequences import generate_sequence_steps
 
     return (
@@ -61,6 +62,8 @@ def periodic_jobs() -> tuple[PeriodicJob, ...]:
         ),
         # Email programs count in days: hourly is plenty, and a step lands within the hour it falls due.
         PeriodicJob("messaging.sequences", generate_sequence_steps, every=timedelta(hours=1)),
+        # Reminders are found by "due by now", so a 15-minute period sends each at most 15 minutes late.
+        PeriodicJob("messaging.reminders", generate_reminders_task, every=timedelta(minutes=15)),
     )
 
 
