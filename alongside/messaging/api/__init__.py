@@ -6,4 +6,6 @@ from rest_framework.routers import DefaultRouter
 
 
 def register(router: DefaultRouter) -> None:
-    pass
+    from alongside.messaging.api import sequences
+
+    sequences.register(router)
