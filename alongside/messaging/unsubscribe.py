@@ -9,6 +9,7 @@ has no session).
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -26,8 +27,9 @@ class BadToken(Exception):
     """The token was tampered with, has expired or names no membership."""
 
 
-def make_token(membership: SequenceMembership) -> str:
-    return signing.dumps(membership.pk, salt=SALT, compress=False)
+def make_token(membership: SequenceMembership | int) -> str:
+    pk = membership if isinstance(membership, int) else membership.pk
+    return signing.dumps(pk, salt=SALT, compress=False)
 
 
 def membership_for(token: str, max_age: timedelta = UNSUBSCRIBE_TOKEN_MAX_AGE) -> SequenceMembership:
@@ -50,9 +52,25 @@ def base_url() -> str:
     return str(getattr(settings, "ALONGSIDE_BASE_URL", "http://localhost:8000")).rstrip("/")
 
 
-def unsubscribe_path(membership: SequenceMembership) -> str:
+def unsubscribe_path(membership: SequenceMembership | int) -> str:
     return reverse("messaging:unsubscribe", args=[make_token(membership)])
 
 
-def unsubscribe_url(membership: SequenceMembership) -> str:
+def unsubscribe_url(membership: SequenceMembership | int) -> str:
     return base_url() + unsubscribe_path(membership)
+
+
+_SEQUENCE_KEY = re.compile(r"^seq:(\d+):\d+$")
+
+
+def list_unsubscribe_headers(idempotency_key: str) -> dict[str, str]:
+    """The RFC 2369 / RFC 8058 headers for an email program's message, from its outbox key
+    (`seq:<membership>:<step>`); empty for any other message. An email provider adds them to the email so
+    mail clients offer their own one-click unsubscribe, which POSTs to the same signed URL."""
+    match = _SEQUENCE_KEY.match(idempotency_key)
+    if match is None:
+        return {}
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_url(int(match.group(1)))}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }

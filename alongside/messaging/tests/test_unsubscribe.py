@@ -11,7 +11,14 @@ from django.test import Client
 
 from alongside.messaging import sequences
 from alongside.messaging.models import SequenceMembership, SequenceMembershipStatus
-from alongside.messaging.unsubscribe import SALT, BadToken, make_token, membership_for, unsubscribe_path
+from alongside.messaging.unsubscribe import (
+    SALT,
+    BadToken,
+    list_unsubscribe_headers,
+    make_token,
+    membership_for,
+    unsubscribe_path,
+)
 from alongside.testing.world import World
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +85,13 @@ def test_an_expired_token_is_refused(membership: SequenceMembership) -> None:
     with pytest.raises(BadToken):
         membership_for(token, max_age=timedelta(seconds=-1))
     assert membership_for(token) == membership
+
+
+def test_an_email_programs_message_gets_one_click_list_unsubscribe_headers(membership: SequenceMembership) -> None:
+    headers = list_unsubscribe_headers(f"seq:{membership.pk}:2")
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = headers["List-Unsubscribe"].strip("<>")
+    path = url.split("localhost:8000", 1)[1]
+    assert Client(enforce_csrf_checks=True).post(path, {"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert status(membership) == SequenceMembershipStatus.UNSUBSCRIBED
+    assert list_unsubscribe_headers("session:1:2:24h") == {}
