@@ -235,3 +235,28 @@ def test_the_scheduler_runs_the_sequence_job_and_a_second_run_adds_nothing(world
     sequences.add_members(world.cora, sequence, [world.paul.pk])
     assert job.task.call() == {"queued": 1}
     assert job.task.call() == {"queued": 0}
+
+
+def test_the_sequence_page_counts_sends_by_status_and_lists_unsubscribes(world: World, client: Client) -> None:
+    sequence = tips(world)
+    other = tips_for_coaching(world)
+    with_email(world)
+    start = date(2026, 3, 2)
+    (membership,) = sequences.add_members(world.cora, sequence, [world.paul.pk], started_on=start)
+    sequences.generate_due(start + timedelta(days=7))
+    OutboundMessage.objects.filter(idempotency_key=f"seq:{membership.pk}:1").update(status=MessageStatus.SENT)
+    sequences.unsubscribe(membership)
+    client.force_login(world.cora)
+    page = client.get(f"/messaging/sequences/{sequence.pk}/").content.decode()
+    assert '<th scope="row">Sent</th><td>1</td>' in page
+    assert '<th scope="row">Cancelled</th><td>1</td>' in page
+    assert '<th scope="row">Queued</th><td>0</td>' in page
+    assert "Unsubscribes (1)" in page
+    other_page = client.get(f"/messaging/sequences/{other.pk}/").content.decode()
+    assert '<th scope="row">Sent</th><td>0</td>' in other_page
+
+
+def tips_for_coaching(world: World) -> EmailSequence:
+    return sequences.save_sequence(
+        world.cora, world.coaching, name="Tips", language="en", functions=[], steps=three_steps()
+    )
