@@ -191,7 +191,7 @@ class TwilioProvider:
 @dataclass
 class FakeBehaviour:
     """How the fake misbehaves (tests): fail the next `fail_times` sends, and pause `pause_seconds` inside
-    every send (before recording it). Environment variables set the same for worker subprocesses:
+    every send (after recording it, before answering). Environment variables set the same for worker subprocesses:
     MESSAGING_FAKE_PAUSE_SECONDS, MESSAGING_FAKE_FAIL_TIMES, MESSAGING_FAKE_FAIL_PERMANENTLY."""
 
     fail_times: int = 0
@@ -228,8 +228,6 @@ class FakeProvider:
         self.worker = worker or f"pid{os.getpid()}"
 
     def send(self, message: Outgoing) -> SendResult:
-        if _behaviour.pause_seconds:
-            time.sleep(_behaviour.pause_seconds)
         if _behaviour.fail_times > 0:
             _behaviour.fail_times -= 1
             raise ProviderError("The fake provider was told to fail.", retryable=not _behaviour.fail_permanently)
@@ -251,6 +249,9 @@ class FakeProvider:
             )
             first = FakeProviderRecord.objects.get(idempotency_key=message.idempotency_key)
             return SendResult(self.name, first.provider_message_id, first_send=False)
+        if _behaviour.pause_seconds:
+            # Accepted, and the answer not yet back: a worker killed here has sent but not recorded it.
+            time.sleep(_behaviour.pause_seconds)
         return SendResult(self.name, provider_id)
 
 
