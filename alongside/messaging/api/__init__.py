@@ -9,3 +9,6 @@ def register(router: DefaultRouter) -> None:
     from alongside.messaging.api import sequences
 
     sequences.register(router)
+    from alongside.messaging.api import templates
+
+    templates.register(router)
