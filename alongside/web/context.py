@@ -44,6 +44,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Referrals", reverse("linkage:referrals_to_me")))
     elif is_organization_wide(user):
         items.append(("Referrals", reverse("linkage:referrals")))
+    # messaging: texts from participants (unread count) for supporters and organization-wide roles.
+    from alongside.messaging.views.inbox import may_use_inbox, unread_count
+
+    if may_use_inbox(user):
+        unread = unread_count(user)
+        items.append((f"Messages ({unread})" if unread else "Messages", reverse("messaging:inbox")))
+    # /messaging
     if can_read_access_log(user):
         items.append(("Access log", reverse("audit:access_log")))
     return {"nav": items, "can_manage": can_manage(user)}
