@@ -37,7 +37,7 @@ from alongside.messaging.sequence_defaults import DEFAULTS
 from alongside.messaging.unsubscribe import BadToken, membership_for
 from alongside.people import access
 from alongside.programs.models import OPEN_STATUSES, Program
-from alongside.taxonomy import FUNCTION_FIELDS, LANGUAGE_CHOICES, KeyFunction
+from alongside.taxonomy import FUNCTION_FIELDS, LANGUAGE_CHOICES, LANGUAGE_NAMES, KeyFunction
 from alongside.web.guards import current_user, require
 
 
@@ -293,6 +293,7 @@ def _detail(request: HttpRequest, sequence: EmailSequence, add_form: AddMembersF
         {
             "sequence": sequence,
             "steps": sequence.steps.all(),
+            "language_name": LANGUAGE_NAMES.get(sequence.language, sequence.language),
             "functions": [label for code, label in KeyFunction.choices if getattr(sequence, FUNCTION_FIELDS[code])],
             "members": members,
             "send_rows": send_rows,
