@@ -12,3 +12,6 @@ def register(router: DefaultRouter) -> None:
     from alongside.messaging.api import templates
 
     templates.register(router)
+    from alongside.messaging.api import inbox
+
+    inbox.register(router)
