@@ -163,13 +163,27 @@ def receive_text(text: InboundText) -> tuple[InboundMessage, bool]:
     message.organization = organization
     message.keyword = keyword_of(text.body)
     message.save(update_fields=["organization", "keyword"])
-    if participant is not None:
-        attach(message, participant)
-    elif flags := find_red_flags(text.body):
+    if participant is not None and _attach_or_queue(message, participant):
+        return message, True
+    if flags := find_red_flags(text.body):
         # Nobody to raise a concern for yet; the queue shows it first and assigning it raises the concern.
         message.red_flag = describe(flags)
         message.save(update_fields=["red_flag"])
     return message, True
+
+
+def _attach_or_queue(message: InboundMessage, participant: Participant) -> bool:
+    """Attaches the text to the participant; False when that failed and it is left for the queue."""
+    try:
+        with transaction.atomic():
+            attach(message, participant)
+    except ValidationError:
+        # Never lose a text: if it cannot be handled as the participant's (e.g. nobody to record it as),
+        # it waits in the coordinators' queue like an unknown number's.
+        logger.exception("Inbound message %s could not be attached to participant %s", message.pk, participant.pk)
+        message.refresh_from_db()
+        return False
+    return True
 
 
 def attach(message: InboundMessage, participant: Participant, by: User | None = None) -> InboundMessage:

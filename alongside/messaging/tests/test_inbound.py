@@ -5,6 +5,7 @@ from django.core import mail
 from django.test import Client
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
+from alongside.accounts.models import Organization
 from alongside.contacts.models import Contact
 from alongside.messaging.models import InboundMessage
 from alongside.messaging.tests.inbound_helpers import TOKEN, post_text
@@ -125,3 +126,11 @@ def test_when_two_organizations_have_the_number_the_receiving_number_decides(
     post_text(client, world.paul.phone, "hello", sid="SMb", to="+12025550111")
     assert InboundMessage.objects.get(provider_message_id="SMb").participant == twin
     assert isinstance(twin, Participant)
+
+
+def test_a_text_that_cannot_be_attached_is_kept_in_the_queue(world: World, client: Client) -> None:
+    lonely = Organization.objects.create(name="No staff yet", slug="empty")
+    stranger = make_participant(lonely, "Zoe", phone="+12025550188")
+    assert post_text(client, stranger.phone, "hello?").status_code == 200
+    message = InboundMessage.objects.get()
+    assert message.participant is None and message.organization == lonely and message.handled_at is None

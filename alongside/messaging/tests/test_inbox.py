@@ -75,6 +75,7 @@ def test_a_coordinator_assigns_an_unknown_number_to_a_participant(world: World, 
     message = InboundMessage.objects.get()
     assert message.red_flag  # shown first in the queue; no participant to raise it for yet
     cora = _login(client, "cora_coordinator")
+    assert "Messages (1)" in cora.get("/messaging/inbox/").content.decode()  # the queue's count in her menu
     html = cora.get("/messaging/unknown/").content.decode()
     assert "Hola, soy Rita" in html and "Red-flag words" in html
     assert cora.post(f"/messaging/unknown/{message.pk}/assign/", {"participant": world.rita.pk}).status_code == 302

@@ -83,9 +83,13 @@ def inbox_messages(user: User) -> QuerySet[InboundMessage]:
 
 
 def unread_count(user: User) -> int:
-    if user.role not in (Role.SUPPORTER, Role.ADMIN, Role.COORDINATOR, Role.SUPERVISOR):
-        return 0
-    return inbox_messages(user).filter(handled_at__isnull=True).count()
+    """The menu's count: a supporter's unread texts; for organization-wide roles the texts from unknown
+    numbers waiting for them (their supporters' texts are the supporters' to read)."""
+    if user.role == Role.SUPPORTER:
+        return inbox_messages(user).filter(handled_at__isnull=True).count()
+    if _may_see_queue(user):
+        return InboundMessage.objects.filter(inbound.unknown_queue(user)).count()
+    return 0
 
 
 def may_use_inbox(user: User) -> bool:
@@ -105,7 +109,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "messaging/inbox.html",
-        {"rows": page, "show_all": show_all, "unread": unread_count(user), "can_queue": _may_see_queue(user)},
+        {
+            "rows": page,
+            "show_all": show_all,
+            "unread": inbox_messages(user).filter(handled_at__isnull=True).count(),
+            "can_queue": _may_see_queue(user),
+            "queued": InboundMessage.objects.filter(inbound.unknown_queue(user)).count() if _may_see_queue(user) else 0,
+        },
     )
 
 
