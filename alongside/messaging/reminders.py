@@ -15,23 +15,28 @@ Only enrolments in support (enrolled or active) get reminders; a paused enrolmen
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 
+from alongside.accounts.models import User
 from alongside.followup.models import AppointmentStatus, CallAppointment, FollowUpState
 from alongside.groups.models import Registration, RegistrationStatus, SessionStatus
 from alongside.linkage.models import OPEN_REFERRAL_STATUSES, Referral
 from alongside.messaging import outbox
-from alongside.messaging.models import Channel, MessagingSettings, Purpose
+from alongside.messaging.models import Channel, MessagingSettings, OutboundMessage, Purpose
 from alongside.messaging.templates import TemplateBook, format_date, format_time
+from alongside.people.access import can_manage
 from alongside.people.models import Participant, Supporter
-from alongside.programs.models import Enrollment, EnrollmentStatus
+from alongside.programs.models import Enrollment, EnrollmentStatus, Program
 
 IN_SUPPORT = (EnrollmentStatus.ENROLLED, EnrollmentStatus.ACTIVE)
 DEFAULT_SESSION_HOURS = MessagingSettings._meta.get_field("session_reminder_hours").get_default()
@@ -55,6 +60,9 @@ class Due:
     participant: Participant
     enrollment: Enrollment
     values: dict[str, str]
+    # Keys ending in the lead time ("...:24h"): the part before it, so that changing the program's lead time
+    # does not remind again someone already reminded of the same session or call.
+    once_per: str = ""
 
 
 def _participant_values(enrollment: Enrollment) -> dict[str, str]:
@@ -117,6 +125,7 @@ def due_session_reminders(now: datetime) -> Iterator[Due]:
                 "session_time": format_time(local, language),
                 "venue": registration.series.venue or registration.series.online_url,
             },
+            once_per=f"session:{session_id}:{registration.participant_id}:",
         )
 
 
@@ -146,6 +155,7 @@ def due_call_reminders(now: datetime) -> Iterator[Due]:
                 "call_date": format_date(local.date(), participant.preferred_language),
                 "call_time": format_time(local, participant.preferred_language),
             },
+            once_per=f"call:{appointment.pk}:",
         )
 
 
@@ -235,9 +245,30 @@ KINDS = (
 )
 
 
+# A session or call reminder is queued at most 168 hours (the largest lead time) before it, so one queued
+# earlier than twice that is about something already over.
+LOOK_BACK = timedelta(hours=2 * 168)
+
+
+def not_yet_reminded(purpose: str, due: list[Due], now: datetime) -> list[Due]:
+    """Drops the reminders whose session or call was already reminded under another lead time (one query)."""
+    prefixed = [d for d in due if d.once_per]
+    if not prefixed:
+        return due
+    since = min(now, timezone.now()) - LOOK_BACK
+    done: set[str] = set()
+    participant_ids = sorted({d.participant.pk for d in prefixed})
+    for start in range(0, len(participant_ids), 5000):
+        keys = OutboundMessage.objects.filter(
+            purpose=purpose, participant_id__in=participant_ids[start : start + 5000], created_at__gte=since
+        ).values_list("idempotency_key", flat=True)
+        done.update(key.rsplit(":", 1)[0] + ":" for key in keys)
+    return [d for d in due if not d.once_per or d.once_per not in done]
+
+
 def drafts_for(purpose: str, due: Iterable[Due], now: datetime) -> list[outbox.MessageDraft]:
     """Renders each due reminder in the participant's language, by their channel (none: no draft)."""
-    rows = [(d, channel_for(d.participant)) for d in due]
+    rows = [(d, channel_for(d.participant)) for d in not_yet_reminded(purpose, list(due), now)]
     rows = [(d, c) for d, c in rows if c is not None]
     if not rows:
         return []
@@ -281,3 +312,49 @@ def generate_reminders(now: datetime | None = None) -> dict[str, int]:
 def generate_reminders_task() -> dict[str, int]:
     """The periodic job (alongside/scheduling/jobs.py)."""
     return generate_reminders()
+
+
+# ---- a program's reminder settings ----
+
+SETTING_LIMITS: dict[str, tuple[int, int]] = {
+    "session_reminder_hours": (1, 168),
+    "call_reminder_hours": (1, 72),
+    "daily_cap": (1, 20),
+}
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def settings_for(program: Program) -> MessagingSettings:
+    """The program's settings, or unsaved defaults when it has none."""
+    return MessagingSettings.objects.filter(program=program).first() or MessagingSettings(program=program)
+
+
+@transaction.atomic
+def save_reminder_settings(by: User, program: Program, data: Mapping[str, Any]) -> MessagingSettings:
+    """Sets when reminders go (hours before a session or call), the daily cap and the check-in weekday (None:
+    no weekly check-in). Raises ValidationError {field: [messages]} and saves nothing when any is wrong."""
+    if not can_manage(by) or (not by.is_superuser and by.organization_id != program.organization_id):
+        raise ValidationError({"__all__": ["Only administrators and coordinators may change reminder settings."]})
+    errors: dict[str, list[str]] = {}
+    values: dict[str, int | None] = {}
+    for field, (low, high) in SETTING_LIMITS.items():
+        raw = data.get(field)
+        try:
+            number = int(str(raw).strip())
+        except (TypeError, ValueError):
+            errors[field] = [f"Enter a whole number from {low} to {high}."]
+            continue
+        if not low <= number <= high:
+            errors[field] = [f"Enter a whole number from {low} to {high}."]
+        values[field] = number
+    weekday = str(data.get("check_in_weekday") if data.get("check_in_weekday") is not None else "").strip()
+    values["check_in_weekday"] = None
+    if weekday:
+        if weekday in {str(day) for day in range(7)}:
+            values["check_in_weekday"] = int(weekday)
+        else:
+            errors["check_in_weekday"] = ["Choose a day of the week, or none."]
+    if errors:
+        raise ValidationError(errors)
+    row, _ = MessagingSettings.objects.update_or_create(program=program, defaults=values)
+    return row

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -15,7 +16,7 @@ from alongside.followup.models import CallAppointment, FollowUpState
 from alongside.groups.models import GroupSession, RegistrationStatus, SessionStatus
 from alongside.linkage.models import Referral, ReferralKind, ReferralStatus
 from alongside.messaging.models import Channel, MessageStatus, MessagingSettings, OutboundMessage, Purpose
-from alongside.messaging.reminders import channel_for, generate_reminders
+from alongside.messaging.reminders import channel_for, generate_reminders, save_reminder_settings
 from alongside.messaging.templates import TemplateText, save_template
 from alongside.people.models import Participant
 from alongside.programs.models import Enrollment, EnrollmentStatus
@@ -298,3 +299,40 @@ def test_running_with_nothing_due_adds_nothing(world: World) -> None:
         [p.value for p in (Purpose.SESSION_REMINDER, Purpose.CALL_REMINDER, Purpose.FOLLOW_UP_REMINDER,
                            Purpose.REFERRAL_REMINDER, Purpose.CHECK_IN)], 0
     )  # fmt: skip
+
+
+def test_changing_the_lead_time_does_not_remind_again(group_world: GroupWorld) -> None:
+    reachable(group_world)
+    session = next_session(group_world)
+    generate_reminders(session.starts_at - timedelta(hours=20))
+    assert len(messages(Purpose.SESSION_REMINDER)) == 6
+
+    save_reminder_settings(
+        group_world.world.cora,
+        group_world.program,
+        {"session_reminder_hours": 48, "call_reminder_hours": 2, "daily_cap": 3},
+    )
+    assert generate_reminders(session.starts_at - timedelta(hours=19))[Purpose.SESSION_REMINDER] == 0
+    session6 = group_world.workshop.sessions.get(number=6)
+    generate_reminders(session6.starts_at - timedelta(hours=47))
+    assert {m.idempotency_key.rsplit(":", 1)[1] for m in messages(Purpose.SESSION_REMINDER)} == {"24h", "48h"}
+
+
+def test_reminder_settings_are_checked_before_anything_is_saved(world: World) -> None:
+    with pytest.raises(ValidationError) as caught:
+        save_reminder_settings(
+            world.cora,
+            world.telephone,
+            {"session_reminder_hours": 0, "call_reminder_hours": "x", "daily_cap": 3, "check_in_weekday": 9},
+        )
+    assert set(caught.value.message_dict) == {"session_reminder_hours", "call_reminder_hours", "check_in_weekday"}
+    assert not MessagingSettings.objects.exists()
+    with pytest.raises(ValidationError):
+        save_reminder_settings(world.otto, world.telephone, {"session_reminder_hours": 24})
+
+    saved = save_reminder_settings(
+        world.cora,
+        world.telephone,
+        {"session_reminder_hours": 12, "call_reminder_hours": 1, "daily_cap": 2, "check_in_weekday": "0"},
+    )
+    assert (saved.session_reminder_hours, saved.daily_cap, saved.check_in_weekday) == (12, 2, 0)
