@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from alongside.messaging.models import Channel, MessageTemplate, Purpose
+from alongside.messaging.models import Channel, MessageTemplate, MessagingSettings, Purpose
 from alongside.testing.world import World
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +88,20 @@ def test_removing_a_programs_template_brings_back_the_organizations(client: Clie
     client.force_login(world.cora)
     assert client.post(f"/messaging/templates/{own.pk}/delete/").status_code == 302
     assert not MessageTemplate.objects.exists()
+
+
+def test_a_coordinator_sets_the_programs_reminders_on_the_templates_page(client: Client, world: World) -> None:
+    client.force_login(world.cora)
+    url = f"/messaging/programs/{world.telephone.pk}/reminders/"
+    fields = {"session_reminder_hours": "24", "call_reminder_hours": "2", "daily_cap": "3", "check_in_weekday": "0"}
+
+    page = client.get(f"/messaging/templates/?program={world.telephone.pk}").content.decode()
+    assert "Save reminder settings" in page
+    bad = client.post(url, {**fields, "daily_cap": "99"})
+    assert bad.status_code == 200 and "Enter a whole number from 1 to 20." in bad.content.decode()
+    assert not MessagingSettings.objects.exists()
+
+    assert client.post(url, fields).status_code == 302
+    assert MessagingSettings.objects.get(program=world.telephone).check_in_weekday == 0
+    client.force_login(world.sam)
+    assert client.post(url, fields).status_code == 404

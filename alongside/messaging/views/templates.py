@@ -22,7 +22,8 @@ from django.views.decorators.http import require_POST
 
 from alongside.accounts.models import User
 from alongside.messaging.defaults import DEFAULT_LANGUAGES
-from alongside.messaging.models import Channel, MessageTemplate, Purpose
+from alongside.messaging.models import Channel, MessageTemplate, MessagingSettings, Purpose
+from alongside.messaging.reminders import WEEKDAY_NAMES, save_reminder_settings, settings_for
 from alongside.messaging.templates import (
     SAMPLE_VALUES,
     TemplateBook,
@@ -48,6 +49,37 @@ class TemplateForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         label="Key functions these messages serve",
     )
+
+
+class ReminderSettingsForm(forms.Form):
+    """Collects what was typed; messaging.reminders.save_reminder_settings checks the ranges."""
+
+    session_reminder_hours = forms.CharField(
+        label="Group session reminder: hours before", widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
+    call_reminder_hours = forms.CharField(
+        label="Call reminder: hours before", widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
+    daily_cap = forms.CharField(
+        label="At most this many messages a day per person",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    check_in_weekday = forms.ChoiceField(
+        label="Weekly self-monitoring check-in",
+        choices=[("", "No weekly check-in"), *[(str(i), name) for i, name in enumerate(WEEKDAY_NAMES)]],
+        required=False,
+    )
+
+    @classmethod
+    def for_settings(cls, row: MessagingSettings) -> ReminderSettingsForm:
+        return cls(
+            initial={
+                "session_reminder_hours": row.session_reminder_hours,
+                "call_reminder_hours": row.call_reminder_hours,
+                "daily_cap": row.daily_cap,
+                "check_in_weekday": "" if row.check_in_weekday is None else str(row.check_in_weekday),
+            }
+        )
 
 
 def _program(user: User, raw: str | None) -> Program | None:
@@ -92,7 +124,14 @@ def _edit_url(program: Program | None, purpose: str, language: str, channel: str
 def template_list(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     require(access.is_organization_wide(user))
-    program = _program(user, request.GET.get("program"))
+    return _list_page(request, user, _program(user, request.GET.get("program")))
+
+
+def _list_page(
+    request: HttpRequest, user: User, program: Program | None, settings_form: ReminderSettingsForm | None = None
+) -> HttpResponse:
+    if program is not None and settings_form is None:
+        settings_form = ReminderSettingsForm.for_settings(settings_for(program))
     organization_id = _organization_id(user, program)
     languages = list(dict.fromkeys([*DEFAULT_LANGUAGES, *(program.languages if program else [])]))
     rows = []
@@ -121,8 +160,27 @@ def template_list(request: HttpRequest) -> HttpResponse:
             "programs": access.programs_visible_to(user).order_by("name"),
             "rows": rows,
             "can_manage": access.can_manage(user),
+            "settings_form": settings_form,
         },
     )
+
+
+@login_required
+@require_POST
+def reminder_settings(request: HttpRequest, program_id: int) -> HttpResponse:
+    user = current_user(request)
+    require(access.can_manage(user))
+    program = access.access_program(user, program_id)
+    form = ReminderSettingsForm(request.POST)
+    if form.is_valid():
+        try:
+            save_reminder_settings(user, program, form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Reminder settings saved; they apply from the next reminders.")
+            return redirect(reverse("messaging:templates") + f"?program={program.pk}")
+    return _list_page(request, user, program, form)
 
 
 def _choice(raw: str | None, values: list[str], noun: str) -> str:
@@ -230,4 +288,5 @@ urlpatterns: list[URLPattern] = [
     path("templates/", template_list, name="templates"),
     path("templates/edit/", template_edit, name="template_edit"),
     path("templates/<int:pk>/delete/", template_delete, name="template_delete"),
+    path("programs/<int:program_id>/reminders/", reminder_settings, name="reminder_settings"),
 ]
