@@ -174,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.directory import main as directory_main
 
         return directory_main(argv[1:])
+    if argv and argv[0] == "messaging":  # python -m bench messaging [...]: the outbox, queued and dispatched
+        from bench.messaging import main as messaging_main
+
+        return messaging_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--participants", type=int, default=10_000, help="default %(default)s")
     parser.add_argument("--contacts-per-participant", type=int, default=30, help="default %(default)s")

@@ -385,19 +385,69 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, settings.MESSAGING_RETRY_MAX_SECONDS))
 
 
-def _record(message: OutboundMessage, token: str, changes: dict[str, Any], event: dict[str, Any]) -> bool:
-    """Writes the outcome if the claim is still ours; False (nothing written) when it is not."""
-    with transaction.atomic():
-        updated = OutboundMessage.objects.filter(id=message.id, claim_token=token).update(
-            claim_token="", claimed_until=None, **changes
-        )
-        if updated:
-            DeliveryEvent.objects.create(
-                message_id=message.id, status=changes["status"], at=timezone.now(), detail=event
-            )
-    if not updated:
-        logger.warning("Message %s: the claim ran out before its outcome was recorded.", message.id)
-    return bool(updated)
+OUTCOME_FIELDS = (
+    "status",
+    "status_reason",
+    "provider",
+    "provider_message_id",
+    "sent_at",
+    "sent_on",
+    "last_error",
+    "next_attempt_at",
+)
+
+
+class _Recorder:
+    """Writes outcomes, each only if the claim is still ours (a lost claim writes nothing, with a warning).
+
+    When the provider refuses a repeated key, a resend after a crash is harmless, so outcomes are committed a
+    claim at a time (one transaction for the batch). Otherwise (twilio, email, console, file) each outcome is
+    committed as soon as the provider answers: the window in which a crash means a second send stays as
+    narrow as the database allows."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.pending: list[tuple[OutboundMessage, dict[str, Any]]] = []
+
+    def add(self, message: OutboundMessage, changes: dict[str, Any], event: dict[str, Any], batch: bool) -> None:
+        for name, value in changes.items():
+            setattr(message, name, value)
+        self.pending.append((message, event))
+        if not batch:
+            self.flush()
+
+    def flush(self) -> int:
+        if not self.pending:
+            return 0
+        fields = [OutboundMessage._meta.get_field(name) for name in OUTCOME_FIELDS]
+        table = OutboundMessage._meta.db_table
+        assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+        sql = f"UPDATE {table} SET {assignments}, claim_token = '', claimed_until = NULL WHERE id = %s"
+        now = timezone.now()
+        with transaction.atomic():
+            ids = [m.id for m, _ in self.pending]
+            ours = OutboundMessage.objects.filter(id__in=ids, claim_token=self.token)
+            if connection.features.has_select_for_update:
+                ours = ours.select_for_update()
+            still_ours = set(ours.values_list("id", flat=True))
+            rows = [
+                [*(f.get_db_prep_save(getattr(m, f.attname), connection) for f in fields), m.id]
+                for m, _ in self.pending
+                if m.id in still_ours
+            ]
+            if rows:
+                with connection.cursor() as cursor:
+                    cursor.executemany(sql, rows)
+                DeliveryEvent.objects.bulk_create(
+                    DeliveryEvent(message_id=m.id, status=m.status, at=now, detail=event)
+                    for m, event in self.pending
+                    if m.id in still_ours
+                )
+        for message, _ in self.pending:
+            if message.id not in still_ours:
+                logger.warning("Message %s: the claim ran out before its outcome was recorded.", message.id)
+        self.pending = []
+        return len(still_ours)
 
 
 class _SentToday:
@@ -424,12 +474,13 @@ def _caps(messages: list[OutboundMessage]) -> dict[int, int]:
 
 def _send_one(
     message: OutboundMessage,
-    token: str,
+    recorder: _Recorder,
     providers: dict[str, Provider],
     sent_today: _SentToday,
     caps: dict[int, int],
 ) -> None:
     now = timezone.now()
+    changes: dict[str, Any]
     participant = message.participant
     zone = ZoneInfo(participant.zone)
     today = now.astimezone(zone).date()
@@ -439,12 +490,13 @@ def _send_one(
         message.channel == Channel.EMAIL and not participant.consent_contact
     )
     if withdrawn and not exempt:
-        _record(message, token, {"status": MessageStatus.SUPPRESSED, "status_reason": "Consent withdrawn."}, {})
+        changes = {"status": MessageStatus.SUPPRESSED, "status_reason": "Consent withdrawn."}
+        recorder.add(message, changes, {}, batch=False)
         return
     cap = caps.get(message.enrollment.program_id if message.enrollment else 0, DEFAULT_DAILY_CAP)
     if not exempt and sent_today.counts[(participant.id, today)] >= cap:
         reason = f"Over the daily cap of {cap} messages on {today.isoformat()}."
-        _record(message, token, {"status": MessageStatus.SUPPRESSED, "status_reason": reason}, {})
+        recorder.add(message, {"status": MessageStatus.SUPPRESSED, "status_reason": reason}, {}, batch=False)
         return
     if message.channel not in providers:
         providers[message.channel] = provider_for(message.channel)
@@ -462,19 +514,18 @@ def _send_one(
     except ProviderError as error:
         detail = {"error": str(error)[:500], "attempt": message.attempts}
         if error.retryable and message.attempts < settings.MESSAGING_MAX_ATTEMPTS:
-            changes: dict[str, Any] = {
+            changes = {
                 "status": MessageStatus.QUEUED,
                 "next_attempt_at": now + backoff(message.attempts),
                 "last_error": str(error)[:500],
             }
         else:
             changes = {"status": MessageStatus.FAILED, "last_error": str(error)[:500], "status_reason": "Not sent."}
-        _record(message, token, changes, detail)
+        recorder.add(message, changes, detail, batch=False)
         return
     sent_at = timezone.now()
-    if _record(
+    recorder.add(
         message,
-        token,
         {
             "status": MessageStatus.SENT,
             "provider": result.provider,
@@ -484,8 +535,9 @@ def _send_one(
             "last_error": "",
         },
         {"provider": result.provider, "provider_message_id": result.provider_message_id},
-    ):
-        sent_today.counts[(participant.id, today)] += 0 if exempt else 1
+        batch=getattr(provider, "honours_idempotency_key", False),
+    )
+    sent_today.counts[(participant.id, today)] += 0 if exempt else 1
 
 
 def _release(token: str) -> None:
@@ -517,13 +569,15 @@ def dispatch_due(limit: int = 500, worker: str = "") -> int:
         )
         sent_today = _SentToday(messages, timezone.now())
         caps = _caps(messages)
+        recorder = _Recorder(token)
         try:
             for message in messages:
                 if timezone.now() >= deadline:
                     break  # past this, another worker may take the rest: give them back instead
-                _send_one(message, token, providers, sent_today, caps)
+                _send_one(message, recorder, providers, sent_today, caps)
                 handled += 1
         finally:
+            recorder.flush()
             _release(token)
     if handled:
         logger.info("Dispatch %s handled %d messages.", worker or worker_name(), handled)

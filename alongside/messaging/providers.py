@@ -33,8 +33,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from alongside.messaging.models import Channel, FakeProviderRecord
@@ -70,6 +69,8 @@ class ProviderError(Exception):
 
 class Provider(Protocol):
     name: str
+    # True when the provider itself refuses a key it has seen (then a resend after a crash is harmless).
+    honours_idempotency_key: bool
 
     def send(self, message: Outgoing) -> SendResult: ...
 
@@ -78,6 +79,7 @@ class ConsoleProvider:
     """Zero set-up default: logs what would be sent."""
 
     name = "console"
+    honours_idempotency_key = False
 
     def send(self, message: Outgoing) -> SendResult:
         logger.info(
@@ -95,6 +97,7 @@ class FileProvider:
     """Appends one JSON line per message to <MESSAGING_FILE_DIR>/<channel>.jsonl."""
 
     name = "file"
+    honours_idempotency_key = False
     _lock = threading.Lock()
 
     def __init__(self, directory: Path | None = None) -> None:
@@ -126,6 +129,7 @@ class DjangoEmailProvider:
     """Email through Django's email backend (SMTP in production: EMAIL_HOST, EMAIL_PORT, ...)."""
 
     name = "django_email"
+    honours_idempotency_key = False
 
     def send(self, message: Outgoing) -> SendResult:
         from django.core.mail import EmailMessage
@@ -152,6 +156,7 @@ class TwilioProvider:
     """SMS through Twilio's Messages API (TWILIO_* settings, from the environment only)."""
 
     name = "twilio"
+    honours_idempotency_key = False
 
     def __init__(self) -> None:
         if not (settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN):
@@ -223,6 +228,7 @@ class FakeProvider:
     seen is not sent again: the first send's result comes back, with first_send=False."""
 
     name = "fake"
+    honours_idempotency_key = True
 
     def __init__(self, worker: str = "") -> None:
         self.worker = worker or f"pid{os.getpid()}"
@@ -232,23 +238,36 @@ class FakeProvider:
             _behaviour.fail_times -= 1
             raise ProviderError("The fake provider was told to fail.", retryable=not _behaviour.fail_permanently)
         provider_id = f"fake-{uuid.uuid4().hex[:24]}"
-        try:
-            with transaction.atomic():
-                FakeProviderRecord.objects.create(
-                    idempotency_key=message.idempotency_key,
-                    provider_message_id=provider_id,
-                    channel=message.channel,
-                    to_address=message.to_address,
-                    body=message.body,
-                    sent_at=timezone.now(),
-                    worker=self.worker,
-                )
-        except IntegrityError:
-            FakeProviderRecord.objects.filter(idempotency_key=message.idempotency_key).update(
-                requests=F("requests") + 1
+        table = FakeProviderRecord._meta.db_table
+        sent_at = connection.ops.adapt_datetimefield_value(timezone.now())
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # A test double: its record need not survive a database server crash, only a worker's.
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            cursor.execute(
+                f"INSERT INTO {table} (idempotency_key, provider_message_id, channel, to_address, body, sent_at, "
+                "worker, requests) VALUES (%s, %s, %s, %s, %s, %s, %s, 1) ON CONFLICT (idempotency_key) DO NOTHING",
+                [
+                    message.idempotency_key,
+                    provider_id,
+                    message.channel,
+                    message.to_address,
+                    message.body,
+                    sent_at,
+                    self.worker,
+                ],
             )
-            first = FakeProviderRecord.objects.get(idempotency_key=message.idempotency_key)
-            return SendResult(self.name, first.provider_message_id, first_send=False)
+            first_send = cursor.rowcount == 1
+            if not first_send:
+                cursor.execute(
+                    f"UPDATE {table} SET requests = requests + 1 WHERE idempotency_key = %s", [message.idempotency_key]
+                )
+                cursor.execute(
+                    f"SELECT provider_message_id FROM {table} WHERE idempotency_key = %s", [message.idempotency_key]
+                )
+                (first_id,) = cursor.fetchone()
+        if not first_send:
+            return SendResult(self.name, first_id, first_send=False)
         if _behaviour.pause_seconds:
             # Accepted, and the answer not yet back: a worker killed here has sent but not recorded it.
             time.sleep(_behaviour.pause_seconds)
