@@ -14,7 +14,7 @@ from alongside.testing.world import PASSWORD, World
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_supporter_reads_a_text_and_replies_on_a_phone(world: World, live_server, page, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_supporter_reads_a_text_and_replies_on_a_phone(world: World, live_server, page, settings) -> None:
     settings.TWILIO_AUTH_TOKEN = TOKEN
     post_text(Client(), world.paul.phone, "Walked 20 minutes today!")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
