@@ -105,3 +105,14 @@ def test_the_directory_bench_runs_at_two_tiny_sizes_with_the_same_query_counts()
     assert all(0 <= r.median_ms <= r.p95_ms for r in large_results)
     table = directory_table(large_results, "engine", large.label, date.today(), "2")
     assert table.count("\n") == len(large_results) + 1
+
+
+def test_the_messaging_bench_queues_and_dispatches_every_reminder_once() -> None:
+    from bench.messaging import messaging_table, run_messaging_bench
+
+    result = run_messaging_bench(messages=120, workers=0)  # in this process: the test database is in memory
+
+    assert (result.sent, result.missing, result.duplicates, result.repeats_refused) == (120, 0, 0, 0)
+    assert result.queue_seconds > 0 and result.dispatch_seconds > 0
+    table = messaging_table(result, "engine", date.today())
+    assert table.count("\n") == 2 and "| 120 |" in table
