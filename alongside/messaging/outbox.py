@@ -22,14 +22,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Field, Q
 from django.utils import timezone
 
 from alongside.followup.models import FollowUpRules
@@ -223,7 +223,7 @@ class _DayCounts:
                 if purpose in EXEMPT_PURPOSES:
                     continue
                 zone = ZoneInfo(plan.participants[participant_id].zone)
-                day = sent_on if status in SENT_STATES else send_after.astimezone(zone).date()
+                day: date = sent_on if status in SENT_STATES and sent_on else send_after.astimezone(zone).date()
                 self.counts[(participant_id, day)] += 1
 
 
@@ -419,7 +419,7 @@ class _Recorder:
     def flush(self) -> int:
         if not self.pending:
             return 0
-        fields = [OutboundMessage._meta.get_field(name) for name in OUTCOME_FIELDS]
+        fields = [cast("Field[Any, Any]", OutboundMessage._meta.get_field(name)) for name in OUTCOME_FIELDS]
         table = OutboundMessage._meta.db_table
         assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
         sql = f"UPDATE {table} SET {assignments}, claim_token = '', claimed_until = NULL WHERE id = %s"

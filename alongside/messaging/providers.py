@@ -163,12 +163,12 @@ class TwilioProvider:
             raise ImproperlyConfigured("Set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to send texts through Twilio.")
         if not (settings.TWILIO_FROM_NUMBER or settings.TWILIO_MESSAGING_SERVICE_SID):
             raise ImproperlyConfigured("Set TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID.")
-        from twilio.rest import Client
+        from twilio.rest import Client  # type: ignore[import-untyped]
 
         self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
 
     def send(self, message: Outgoing) -> SendResult:
-        from twilio.base.exceptions import TwilioException, TwilioRestException
+        from twilio.base.exceptions import TwilioException, TwilioRestException  # type: ignore[import-untyped]
 
         if message.channel != Channel.SMS:
             raise ProviderError("The twilio provider sends text messages only.", retryable=False)

@@ -61,6 +61,7 @@ def test_a_due_message_is_sent_once_with_its_key_and_recorded(world: World) -> N
     record = FakeProviderRecord.objects.get()
     assert (record.idempotency_key, record.to_address) == ("k1", "+12025550143")
     assert message.provider == "fake" and message.provider_message_id == record.provider_message_id
+    assert message.sent_at is not None
     assert message.sent_on == message.sent_at.astimezone(ZoneInfo(world.paul.zone)).date()
     assert list(message.events.values_list("status", flat=True)) == ["sent"]
     assert dispatch_due() == 0

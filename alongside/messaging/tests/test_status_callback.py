@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
 from alongside.messaging.models import Channel, DeliveryEvent, MessageStatus, OutboundMessage, Purpose
 from alongside.messaging.outbox import MessageDraft, queue_message
