@@ -53,6 +53,7 @@ def periodic_jobs() -> tuple[PeriodicJob, ...]:
     from alongside.followup.tasks import recompute_follow_ups
     from alongside.messaging.reminders import generate_reminders_task
     from alongside.messaging.sequences import generate_sequence_steps
+    from alongside.messaging.tasks import dispatch_messages
 
     return (
         PeriodicJob(
@@ -64,6 +65,10 @@ def periodic_jobs() -> tuple[PeriodicJob, ...]:
         PeriodicJob("messaging.sequences", generate_sequence_steps, every=timedelta(hours=1)),
         # Reminders are found by "due by now", so a 15-minute period sends each at most 15 minutes late.
         PeriodicJob("messaging.reminders", generate_reminders_task, every=timedelta(minutes=15)),
+        # The outbox: claims make concurrent runs safe; a slow run and the next slot's simply share the work.
+        PeriodicJob(
+            "messaging.dispatch", dispatch_messages, every=timedelta(minutes=settings.MESSAGING_DISPATCH_MINUTES)
+        ),
     )
 
 

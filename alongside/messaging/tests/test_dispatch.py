@@ -152,3 +152,25 @@ def test_the_daily_cap_is_checked_again_at_send_time(world: World) -> None:
     assert late.status_reason.startswith("Over the daily cap of 1 messages on ")
     assert FakeProviderRecord.objects.count() == 1
     assert DeliveryEvent.objects.filter(message=late, status="suppressed").exists()
+
+
+def test_the_scheduler_dispatches_every_few_minutes_and_the_task_sends(world: World, settings: Any) -> None:
+    from alongside.messaging.tasks import dispatch_messages
+    from alongside.scheduling.jobs import periodic_jobs
+
+    settings.MESSAGING_DISPATCH_MINUTES = 2
+    (job,) = [j for j in periodic_jobs() if j.name == "messaging.dispatch"]
+    assert job.every == timedelta(minutes=2) and job.task is dispatch_messages
+    queue(world, "k1")
+    assert dispatch_messages.enqueue().return_value == 1  # the immediate backend in tests
+    assert FakeProviderRecord.objects.count() == 1
+
+
+def test_the_worker_command_sends_what_is_due_once(world: World, capsys: Any) -> None:
+    from django.core.management import call_command
+
+    queue(world, "k1")
+    queue(world, "k2", channel=Channel.EMAIL)  # paul has no email: suppressed when queued, never sent
+    call_command("dispatch_messages", "--once", "--worker", "w1")
+    assert "w1: 1 messages handled." in capsys.readouterr().out
+    assert list(FakeProviderRecord.objects.values_list("idempotency_key", flat=True)) == ["k1"]
