@@ -11,6 +11,9 @@ the outbox's unique key keeps the first. Consent, opt-out, quiet hours and the d
 Channel: the Participant model has no channel preference, so it is derived: a text when the person has a
 phone and agreed to texts, else an email when they have an address and agreed to be contacted, else none.
 Only enrolments in support (enrolled or active) get reminders; a paused enrolment means "do not contact".
+The sets are bounded by time windows (sessions and calls within the largest lead time, referrals within
+60 hours, follow-ups promised around today); check-ins, which could be a whole program, leave out in SQL the
+enrolments already queued today.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import CharField, Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django_tasks import task
 
@@ -218,8 +222,23 @@ def due_check_ins(now: datetime) -> Iterator[Due]:
     )
     if not weekdays:
         return
-    enrollments = Enrollment.objects.filter(program_id__in=weekdays, status__in=IN_SUPPORT).select_related(
-        "participant__organization", "program"
+    # The participant's today is one of three calendar days around UTC's; enrolments with a check-in already
+    # queued for any of them are left out in SQL, so a check-in day's later runs do not reread everyone.
+    utc_today = now.astimezone(ZoneInfo("UTC")).date()
+    queued = Q()
+    for day in (utc_today - timedelta(days=1), utc_today, utc_today + timedelta(days=1)):
+        queued |= Q(
+            idempotency_key=Concat(
+                Value("checkin:"),
+                Cast(OuterRef("pk"), CharField()),
+                Value(f":{day.isoformat()}"),
+                output_field=CharField(),
+            )
+        )
+    enrollments = (
+        Enrollment.objects.filter(program_id__in=weekdays, status__in=IN_SUPPORT)
+        .exclude(Exists(OutboundMessage.objects.filter(queued)))
+        .select_related("participant__organization", "program")
     )
     for enrollment in enrollments:
         participant = enrollment.participant

@@ -16,7 +16,7 @@ from alongside.followup.models import CallAppointment, FollowUpState
 from alongside.groups.models import GroupSession, RegistrationStatus, SessionStatus
 from alongside.linkage.models import Referral, ReferralKind, ReferralStatus
 from alongside.messaging.models import Channel, MessageStatus, MessagingSettings, OutboundMessage, Purpose
-from alongside.messaging.reminders import channel_for, generate_reminders, save_reminder_settings
+from alongside.messaging.reminders import channel_for, due_check_ins, generate_reminders, save_reminder_settings
 from alongside.messaging.templates import TemplateText, save_template
 from alongside.people.models import Participant
 from alongside.programs.models import Enrollment, EnrollmentStatus
@@ -336,3 +336,10 @@ def test_reminder_settings_are_checked_before_anything_is_saved(world: World) ->
         {"session_reminder_hours": 12, "call_reminder_hours": 1, "daily_cap": 2, "check_in_weekday": "0"},
     )
     assert (saved.session_reminder_hours, saved.daily_cap, saved.check_in_weekday) == (12, 2, 0)
+
+
+def test_a_check_in_days_later_runs_do_not_reread_those_already_queued(world: World) -> None:
+    MessagingSettings.objects.create(program=world.telephone, check_in_weekday=NOW.weekday())
+    assert len(list(due_check_ins(NOW))) == 1
+    generate_reminders(NOW)
+    assert list(due_check_ins(NOW + timedelta(hours=1))) == []
