@@ -312,6 +312,25 @@ def save_template(
     return row
 
 
+SAMPLE_SESSION = datetime(2026, 3, 3, 18, 0)
+SAMPLE_CALL = datetime(2026, 3, 4, 10, 30)
+SAMPLE_APPOINTMENT = datetime(2026, 3, 5, 9, 15)
+
+
+def sample_values(language: str) -> dict[str, str]:
+    """The sample values, with dates and times written as messages in `language` write them."""
+    return {
+        **SAMPLE_VALUES,
+        "session_date": format_date(SAMPLE_SESSION.date(), language),
+        "session_time": format_time(SAMPLE_SESSION, language),
+        "call_date": format_date(SAMPLE_CALL.date(), language),
+        "call_time": format_time(SAMPLE_CALL, language),
+        "appointment_date": format_date(SAMPLE_APPOINTMENT.date(), language),
+        "appointment_time": format_time(SAMPLE_APPOINTMENT, language),
+    }
+
+
 def preview(text: TemplateText) -> tuple[str, str]:
     """Subject and body rendered with the sample values. Precondition: check_template found nothing."""
-    return render(text.subject, SAMPLE_VALUES), render(text.body, SAMPLE_VALUES)
+    values = sample_values(text.language)
+    return render(text.subject, values), render(text.body, values)

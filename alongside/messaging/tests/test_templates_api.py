@@ -73,6 +73,6 @@ def test_reads_are_scoped_and_writes_are_for_managers(api: ApiFor, world: World)
 def test_preview_renders_sample_values_without_saving(api: ApiFor, world: World) -> None:
     response = api(world.cora).post(f"{URL}preview/", body(world), format="json")
     assert response.status_code == 200
-    assert response.json()["body"] == "Hola Maria, Sofia le llama a las 10:30 AM."
+    assert response.json()["body"] == "Hola Maria, Sofia le llama a las 10:30."
     assert api(world.cora).post(f"{URL}preview/", body(world, body="{{ x }}"), format="json").status_code == 400
     assert not MessageTemplate.objects.exists()

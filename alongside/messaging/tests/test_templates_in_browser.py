@@ -37,7 +37,7 @@ def test_coordinator_edits_previews_and_saves_a_spanish_reminder(world: World, l
 
     page.get_by_label("Message").fill("Hola {{ first_name }}, le llamamos a las {{ call_time }}.")
     page.get_by_role("button", name="Preview").click()
-    page.get_by_text("Hola Maria, le llamamos a las 10:30 AM.").wait_for()
+    page.get_by_text("Hola Maria, le llamamos a las 10:30.").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(SCREENSHOTS / "message-template-preview-360.png"), full_page=True)
 

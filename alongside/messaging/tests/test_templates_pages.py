@@ -35,7 +35,8 @@ def test_the_edit_page_starts_from_the_text_in_use_and_previews_it(client: Clien
     client.force_login(world.cora)
     page = client.get(edit_url(world)).content.decode()
     assert "Hola {{ first_name }}" in page  # the built-in Spanish text to start from
-    assert "Hola Maria, Sofia de Diabetes Peer Support" in page  # its preview with sample values
+    # Its preview with sample values, dates and times written the Spanish way.
+    assert "Hola Maria, Sofia de Diabetes Peer Support le llamará el miércoles 4 de marzo a las 10:30." in page
 
 
 def test_saving_makes_the_programs_own_template(client: Client, world: World) -> None:
@@ -62,7 +63,7 @@ def test_preview_shows_sample_values_without_saving(client: Client, world: World
     client.force_login(world.cora)
     response = client.post(edit_url(world), {"body": "Hola {{ first_name }} a las {{ call_time }}", "preview": "1"})
 
-    assert "Hola Maria a las 10:30 AM" in response.content.decode()
+    assert "Hola Maria a las 10:30" in response.content.decode()
     assert not MessageTemplate.objects.exists()
 
 

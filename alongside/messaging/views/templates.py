@@ -25,12 +25,12 @@ from alongside.messaging.defaults import DEFAULT_LANGUAGES
 from alongside.messaging.models import Channel, MessageTemplate, MessagingSettings, Purpose
 from alongside.messaging.reminders import WEEKDAY_NAMES, save_reminder_settings, settings_for
 from alongside.messaging.templates import (
-    SAMPLE_VALUES,
     TemplateBook,
     TemplateText,
     allowed_variables,
     check_template,
     preview,
+    sample_values,
     save_template,
 )
 from alongside.people import access
@@ -245,7 +245,7 @@ def template_edit(request: HttpRequest) -> HttpResponse:
         form = TemplateForm(
             initial={"subject": chosen.subject, "body": chosen.body, "functions": list(chosen.functions)}
         )
-        shown = chosen.render(SAMPLE_VALUES)
+        shown = chosen.render(sample_values(language))
     return render(
         request,
         "messaging/template_form.html",
