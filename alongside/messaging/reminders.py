@@ -18,6 +18,7 @@ enrolments already queued today.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -25,7 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import CharField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
@@ -41,6 +42,8 @@ from alongside.messaging.templates import TemplateBook, format_date, format_time
 from alongside.people.access import can_manage
 from alongside.people.models import Participant, Supporter
 from alongside.programs.models import Enrollment, EnrollmentStatus, Program
+
+logger = logging.getLogger(__name__)
 
 IN_SUPPORT = (EnrollmentStatus.ENROLLED, EnrollmentStatus.ACTIVE)
 DEFAULT_SESSION_HOURS = MessagingSettings._meta.get_field("session_reminder_hours").get_default()
@@ -322,8 +325,15 @@ def generate_reminders(now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     added: dict[str, int] = {}
     for purpose, find in KINDS:
-        drafts = drafts_for(purpose, find(now), now)
-        added[purpose.value] = outbox.queue_many(drafts) if drafts else 0
+        try:
+            with transaction.atomic():  # a savepoint: a failed kind leaves the connection usable for the next
+                drafts = drafts_for(purpose, find(now), now)
+                added[purpose.value] = outbox.queue_many(drafts) if drafts else 0
+        except (ValidationError, DatabaseError):
+            # One kind failing (bad data, a lost connection) must not hold up the others; the next run retries,
+            # and the idempotency keys make the retry safe.
+            logger.exception("Reminders: %s could not be generated at %s", purpose.value, now.isoformat())
+            added[purpose.value] = 0
     return added
 
 

@@ -8,13 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from alongside.followup.models import CallAppointment, FollowUpState
 from alongside.groups.models import GroupSession, RegistrationStatus, SessionStatus
 from alongside.linkage.models import Referral, ReferralKind, ReferralStatus
+from alongside.messaging import reminders
 from alongside.messaging.models import Channel, MessageStatus, MessagingSettings, OutboundMessage, Purpose
 from alongside.messaging.reminders import channel_for, due_check_ins, generate_reminders, save_reminder_settings
 from alongside.messaging.templates import TemplateText, save_template
@@ -343,3 +344,14 @@ def test_a_check_in_days_later_runs_do_not_reread_those_already_queued(world: Wo
     assert len(list(due_check_ins(NOW))) == 1
     generate_reminders(NOW)
     assert list(due_check_ins(NOW + timedelta(hours=1))) == []
+
+
+def test_one_kind_failing_does_not_hold_up_the_others(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    MessagingSettings.objects.create(program=world.telephone, check_in_weekday=NOW.weekday())
+
+    def broken(now: datetime) -> list[object]:
+        raise DatabaseError("connection lost")
+
+    monkeypatch.setattr(reminders, "KINDS", ((Purpose.SESSION_REMINDER, broken), *reminders.KINDS[1:]))
+    added = generate_reminders(NOW)
+    assert added[Purpose.SESSION_REMINDER] == 0 and added[Purpose.CHECK_IN] == 1
