@@ -14,6 +14,7 @@ cap: carriers require them.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -424,6 +425,7 @@ class _Recorder:
         assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
         sql = f"UPDATE {table} SET {assignments}, claim_token = '', claimed_until = NULL WHERE id = %s"
         now = timezone.now()
+        adapt = connection.ops.adapt_datetimefield_value
         with transaction.atomic():
             ids = [m.id for m, _ in self.pending]
             ours = OutboundMessage.objects.filter(id__in=ids, claim_token=self.token)
@@ -438,11 +440,15 @@ class _Recorder:
             if rows:
                 with connection.cursor() as cursor:
                     cursor.executemany(sql, rows)
-                DeliveryEvent.objects.bulk_create(
-                    DeliveryEvent(message_id=m.id, status=m.status, at=now, detail=event)
-                    for m, event in self.pending
-                    if m.id in still_ours
-                )
+                events = [
+                    (m.id, m.status, adapt(now), json.dumps(event)) for m, event in self.pending if m.id in still_ours
+                ]
+                with connection.cursor() as cursor:
+                    cursor.executemany(
+                        f"INSERT INTO {DeliveryEvent._meta.db_table} (message_id, status, at, detail) "
+                        "VALUES (%s, %s, %s, %s)",
+                        events,
+                    )
         for message, _ in self.pending:
             if message.id not in still_ours:
                 logger.warning("Message %s: the claim ran out before its outcome was recorded.", message.id)

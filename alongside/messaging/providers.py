@@ -33,7 +33,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from alongside.messaging.models import Channel, FakeProviderRecord
@@ -232,6 +232,7 @@ class FakeProvider:
 
     def __init__(self, worker: str = "") -> None:
         self.worker = worker or f"pid{os.getpid()}"
+        self._async_commit = False
 
     def send(self, message: Outgoing) -> SendResult:
         if _behaviour.fail_times > 0:
@@ -240,10 +241,12 @@ class FakeProvider:
         provider_id = f"fake-{uuid.uuid4().hex[:24]}"
         table = FakeProviderRecord._meta.db_table
         sent_at = connection.ops.adapt_datetimefield_value(timezone.now())
-        with transaction.atomic(), connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # A test double: its record need not survive a database server crash, only a worker's.
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql" and not self._async_commit:
+                # A test double: its record must survive a worker's death, not a database server crash, so
+                # its commits need not wait for the disk (the session setting: one round trip per send).
+                cursor.execute("SET synchronous_commit TO OFF")
+                self._async_commit = True
             cursor.execute(
                 f"INSERT INTO {table} (idempotency_key, provider_message_id, channel, to_address, body, sent_at, "
                 "worker, requests) VALUES (%s, %s, %s, %s, %s, %s, %s, 1) ON CONFLICT (idempotency_key) DO NOTHING",
