@@ -49,6 +49,8 @@ KEYWORDS: dict[str, str] = {
     **dict.fromkeys(("START", "UNSTOP", "YES", "SI", "SÍ", "COMENZAR", "INICIAR"), START),
     **dict.fromkeys(("HELP", "INFO", "AYUDA"), HELP),
 }
+# Also everyday answers ("Will you come on Tuesday?" "Yes"): they mean START only from someone who opted out.
+ANSWER_WORDS = ("YES", "SI", "SÍ")
 STOP_NOTE = "Texted STOP"
 START_NOTE = "Texted START"
 CONTACT_STATUSES = (*CASELOAD_STATUSES, EnrollmentStatus.REFERRED, EnrollmentStatus.LOST_TO_FOLLOW_UP)
@@ -65,8 +67,11 @@ class InboundText:
 
 def keyword_of(body: str) -> str:
     """stop, start or help when the whole message is one of the keywords (punctuation around it ignored)."""
-    word = re.sub(r"[^\wÍí]", "", body.strip()).upper()
-    return KEYWORDS.get(word, "")
+    return KEYWORDS.get(_word(body), "")
+
+
+def _word(body: str) -> str:
+    return re.sub(r"[^\wÍí]", "", body.strip()).upper()
 
 
 def _organization_for_number(to_address: str) -> Organization | None:
@@ -194,11 +199,13 @@ def attach(message: InboundMessage, participant: Participant, by: User | None = 
     actor = by or actor_for(participant, supporter)
     message.participant = participant
     message.organization_id = participant.organization_id
+    if message.keyword == START and participant.consent_texts and _word(message.body) in ANSWER_WORDS:
+        message.keyword = ""  # a "yes" to the supporter, not a carrier keyword
     if message.keyword:
         _handle_keyword(message, participant, enrollment, actor)
         # Keyword texts are the carrier's business, not a conversation: nothing waits in an inbox.
         message.handled_at = timezone.now()
-        message.save(update_fields=["participant", "organization", "handled_at"])
+        message.save(update_fields=["participant", "organization", "keyword", "handled_at"])
         return message
     contact = None
     if enrollment is not None:

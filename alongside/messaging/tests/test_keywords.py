@@ -126,3 +126,15 @@ def test_help_tells_the_organization_and_how_to_stop(world: World, client: Clien
     post_text(client, world.paul.phone, "help")
     reply = OutboundMessage.objects.get(purpose=Purpose.KEYWORD_REPLY)
     assert reply.body.startswith("Riverside Community Health:") and "Reply STOP" in reply.body
+
+
+def test_yes_from_someone_who_gets_texts_is_an_answer_for_the_supporter_not_a_keyword(
+    world: World, client: Client
+) -> None:
+    post_text(client, world.paul.phone, "Yes!")
+    message = InboundMessage.objects.get()
+    assert message.keyword == "" and message.contact is not None and message.handled_at is None
+    assert not OutboundMessage.objects.exists()
+    post_text(client, world.paul.phone, "STOP")
+    post_text(client, world.paul.phone, "yes")  # after STOP, YES is START
+    assert Participant.objects.get(pk=world.paul.pk).consent_texts is True
