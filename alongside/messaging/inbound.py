@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from alongside.accounts.models import MANAGING_ROLES, Organization, User
+from alongside.accounts.models import MANAGING_ROLES, Organization, Role, User
 from alongside.contacts.models import Contact
 from alongside.followup import engine as follow_up
 from alongside.messaging.models import Channel, InboundMessage, Purpose
@@ -171,9 +171,20 @@ def receive_text(text: InboundText) -> tuple[InboundMessage, bool]:
     if participant is not None and _attach_or_queue(message, participant):
         return message, True
     if flags := find_red_flags(text.body):
-        # Nobody to raise a concern for yet; the queue shows it first and assigning it raises the concern.
+        # Nobody to raise a concern for yet: the queue shows it first, assigning it raises the concern, and
+        # the organization's supervisors are emailed now so it does not wait for someone to open the queue.
         message.red_flag = describe(flags)
         message.save(update_fields=["red_flag"])
+        if organization is not None:
+            supervisors = User.objects.filter(organization=organization, role=Role.SUPERVISOR, is_active=True)
+            _notify(
+                [u.email for u in supervisors.exclude(email="")],
+                "Alongside: red-flag words in a text from an unknown number",
+                "A text from a number that matches no participant contains red-flag words. Please open the "
+                "queue of texts from unknown numbers in Alongside now and assign it: ",
+                reverse("messaging:unknown"),
+                message,
+            )
     return message, True
 
 
@@ -246,27 +257,32 @@ def attach(message: InboundMessage, participant: Participant, by: User | None = 
 
 
 def _email_supervisor(supporter: Supporter | None, participant: Participant, message: InboundMessage) -> None:
-    """Emails the supporter's supervisor (Django mail, after commit: staff are not outbox recipients, and
-    the outbox only writes to participants). The email carries no health details, only a link."""
+    """Emails the supporter's supervisor about the emergency concern."""
     supervisor = supporter.supervisor if supporter else None
     if supervisor is None or not supervisor.email:
         return
-    path = reverse("safety:concerns")
+    _notify(
+        [supervisor.email],
+        "Alongside: emergency concern from a participant's text",
+        f"A text from {participant.preferred_name} (participant {participant.pk}) contains red-flag words and "
+        "raised an emergency concern. Please open Alongside now: ",
+        reverse("safety:concerns"),
+        message,
+    )
+
+
+def _notify(recipients: list[str], subject: str, text: str, path: str, message: InboundMessage) -> None:
+    """Django mail, after commit: staff are not outbox recipients (the outbox only writes to participants).
+    The email carries no health details, only a link."""
+    if not recipients:
+        return
     base = getattr(settings, "SITE_URL", "") or ""
 
     def send() -> None:
         try:
-            send_mail(
-                subject="Alongside: emergency concern from a participant's text",
-                message=(
-                    f"A text from {participant.preferred_name} (participant {participant.pk}) contains red-flag "
-                    f"words and raised an emergency concern. Please open Alongside now: {base}{path}"
-                ),
-                from_email=None,
-                recipient_list=[supervisor.email],
-            )
-        except Exception:  # the concern is on the supervisors' home already; mail is an extra
-            logger.exception("Could not email supervisor %s about inbound message %s", supervisor.pk, message.pk)
+            send_mail(subject=subject, message=f"{text}{base}{path}", from_email=None, recipient_list=recipients)
+        except Exception:  # the concern or the queue shows it already; mail is an extra
+            logger.exception("Could not email %d staff about inbound message %s", len(recipients), message.pk)
 
     transaction.on_commit(send)
 

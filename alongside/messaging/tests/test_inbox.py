@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core import mail
 from django.test import Client
 
 from alongside.audit.models import AccessLogEntry
@@ -70,10 +71,17 @@ def test_a_red_flag_text_shows_its_concern_in_the_inbox_and_on_the_supervisors_c
     assert sam_page.status_code == 200 and "Paul" in sam_page.content.decode()
 
 
-def test_a_coordinator_assigns_an_unknown_number_to_a_participant(world: World, client: Client) -> None:
-    post_text(Client(), "+12025550199", "Hola, soy Rita, estoy temblando")
+def test_a_coordinator_assigns_an_unknown_number_to_a_participant(
+    world: World, client: Client, django_capture_on_commit_callbacks
+) -> None:
+    world.sam.email = "sam@example.org"
+    world.sam.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        post_text(Client(), "+12025550199", "Hola, soy Rita, estoy temblando")
     message = InboundMessage.objects.get()
     assert message.red_flag  # shown first in the queue; no participant to raise it for yet
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["sam@example.org"]  # the supervisors are told now
+    assert "temblando" not in mail.outbox[0].body and "/messaging/unknown/" in mail.outbox[0].body
     cora = _login(client, "cora_coordinator")
     assert "Messages (1)" in cora.get("/messaging/inbox/").content.decode()  # the queue's count in her menu
     html = cora.get("/messaging/unknown/").content.decode()
