@@ -39,6 +39,16 @@ PURPOSE_VARIABLES: dict[str, tuple[str, ...]] = {
     Purpose.KEYWORD_REPLY: ("program",),
 }
 # Only email programs have a one-click unsubscribe link (per membership, messaging.unsubscribe).
+# The purposes whose messages are made from these templates today (messaging.reminders). Direct texts are
+# written by the supporter, email programs have their own steps and keyword replies are fixed by carriers'
+# rules, so templates for them would never be used: they are refused rather than saved and ignored.
+TEMPLATED_PURPOSES: tuple[str, ...] = (
+    Purpose.SESSION_REMINDER,
+    Purpose.CALL_REMINDER,
+    Purpose.FOLLOW_UP_REMINDER,
+    Purpose.REFERRAL_REMINDER,
+    Purpose.CHECK_IN,
+)
 EMAIL_VARIABLES: dict[str, tuple[str, ...]] = {Purpose.SEQUENCE: ("unsubscribe_url",)}
 
 # Sample values for the preview page.
@@ -222,6 +232,8 @@ def check_template(text: TemplateText) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if text.purpose not in Purpose.values:
         errors["purpose"] = [f"Unknown purpose: {text.purpose}."]
+    elif text.purpose not in TEMPLATED_PURPOSES:
+        errors["purpose"] = [f"{Purpose(text.purpose).label} messages are not made from templates."]
     if text.channel not in Channel.values:
         errors["channel"] = [f"Unknown channel: {text.channel}."]
     if text.language not in LANGUAGE_NAMES:

@@ -24,7 +24,14 @@ from rest_framework.routers import DefaultRouter
 
 from alongside.api_common import CodeListField, ManagersMayWrite, ScopedPrimaryKeyField, acting_user, service_errors
 from alongside.messaging.models import Channel, MessageTemplate, Purpose
-from alongside.messaging.templates import TemplateText, allowed_variables, check_template, preview, save_template
+from alongside.messaging.templates import (
+    TEMPLATED_PURPOSES,
+    TemplateText,
+    allowed_variables,
+    check_template,
+    preview,
+    save_template,
+)
 from alongside.people.access import is_organization_wide, programs_visible_to
 from alongside.programs.models import Program
 from alongside.taxonomy import FUNCTION_FIELDS, LANGUAGE_CHOICES, KeyFunction
@@ -74,7 +81,7 @@ class MessageTemplateInputSerializer(TemplateTextSerializer):
         allow_null=True,
         help_text="Blank for the organization-wide template.",
     )
-    purpose = serializers.ChoiceField(choices=Purpose.choices)
+    purpose = serializers.ChoiceField(choices=[(p, Purpose(p).label) for p in TEMPLATED_PURPOSES])
     language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, help_text="ISO 639-1 code.")
     channel = serializers.ChoiceField(choices=Channel.choices)
 

@@ -132,3 +132,10 @@ def test_rendering_substitutes_values_and_the_preview_uses_samples() -> None:
     assert render("Hi {{first_name}}, at {{  venue }}", {"first_name": "Ana", "venue": "Room 2"}) == "Hi Ana, at Room 2"
     subject, body = preview(text("Hi {{ first_name }} at {{ session_time }}"))
     assert (subject, body) == ("", "Hi Maria at 6:00 PM")
+
+
+def test_purposes_not_made_from_templates_are_refused(world: World) -> None:
+    with pytest.raises(ValidationError) as caught:
+        save_template(world.cora, world.org.pk, text("Hi {{ first_name }}", purpose=Purpose.DIRECT))
+    assert "not made from templates" in caught.value.message_dict["purpose"][0]
+    assert not MessageTemplate.objects.exists()

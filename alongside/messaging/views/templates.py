@@ -25,6 +25,7 @@ from alongside.messaging.defaults import DEFAULT_LANGUAGES
 from alongside.messaging.models import Channel, MessageTemplate, MessagingSettings, Purpose
 from alongside.messaging.reminders import WEEKDAY_NAMES, save_reminder_settings, settings_for
 from alongside.messaging.templates import (
+    TEMPLATED_PURPOSES,
     TemplateBook,
     TemplateText,
     allowed_variables,
@@ -135,7 +136,7 @@ def _list_page(
     organization_id = _organization_id(user, program)
     languages = list(dict.fromkeys([*DEFAULT_LANGUAGES, *(program.languages if program else [])]))
     rows = []
-    for purpose in Purpose:
+    for purpose in map(Purpose, TEMPLATED_PURPOSES):
         book = TemplateBook(purpose.value, [organization_id])
         saved = {t.pk: t for t in book.saved.values()}
         cells = []
@@ -199,7 +200,7 @@ def template_edit(request: HttpRequest) -> HttpResponse:
     params = request.GET
     program = _program(user, params.get("program"))
     organization_id = _organization_id(user, program)
-    purpose = _choice(params.get("purpose"), Purpose.values, "purpose")
+    purpose = _choice(params.get("purpose"), list(TEMPLATED_PURPOSES), "purpose")
     language = _choice(params.get("language"), list(LANGUAGE_NAMES), "language")
     channel = _choice(params.get("channel"), Channel.values, "channel")
     own = MessageTemplate.objects.filter(
