@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import Count, F, Field, Q
 from django.utils import timezone
 
@@ -57,6 +57,7 @@ PENDING = (MessageStatus.QUEUED, MessageStatus.SENDING)
 SENT_STATES = (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.UNDELIVERED)
 EXEMPT_PURPOSES = (Purpose.KEYWORD_REPLY,)
 INSERT_BATCH = 500
+DEFAULT_RULES = FollowUpRules()  # unsaved: the quiet hours of a program without rules
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ class _Plan:
         return None if draft.enrollment_id is None else self.program_of[draft.enrollment_id]
 
     def rules_for(self, program_id: int | None) -> FollowUpRules:
-        return self.rules.get(program_id or 0) or FollowUpRules()
+        return self.rules.get(program_id or 0) or DEFAULT_RULES
 
     def cap_for(self, program_id: int | None) -> int:
         return self.caps.get(program_id or 0, DEFAULT_DAILY_CAP)
@@ -296,22 +297,26 @@ def queue_message(draft: MessageDraft) -> OutboundMessage:
 
 
 def _insert_ignoring_duplicates(rows: list[OutboundMessage]) -> int:
-    """INSERT ... ON CONFLICT (idempotency_key) DO NOTHING; returns rows inserted (both engines)."""
+    """INSERT ... ON CONFLICT (idempotency_key) DO NOTHING; returns rows inserted (both engines).
+    PostgreSQL gets one array per column (unnest): a short statement whatever the batch size."""
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself: the proxy costs a lookup per value
     fields = [f for f in OutboundMessage._meta.concrete_fields if not f.primary_key]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = OutboundMessage._meta.db_table
+    postgres = connection.vendor == "postgresql"
+    batch_size = 5000 if postgres else INSERT_BATCH
     added = 0
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), INSERT_BATCH):
-            batch = rows[start : start + INSERT_BATCH]
-            marks = ", ".join("(" + ", ".join(["%s"] * len(fields)) + ")" for _ in batch)
-            params: list[Any] = []
-            for row in batch:
-                params.extend(f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields)
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {marks} ON CONFLICT (idempotency_key) DO NOTHING",
-                params,
-            )
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start : start + batch_size]
+            if postgres:
+                arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+                params: list[Any] = [[f.get_db_prep_save(getattr(row, f.attname), db) for row in batch] for f in fields]
+                values = f"SELECT * FROM unnest({arrays})"
+            else:
+                values = "VALUES " + ", ".join("(" + ", ".join(["%s"] * len(fields)) + ")" for _ in batch)
+                params = [f.get_db_prep_save(getattr(row, f.attname), db) for row in batch for f in fields]
+            cursor.execute(f"INSERT INTO {table} ({columns}) {values} ON CONFLICT (idempotency_key) DO NOTHING", params)
             added += cursor.rowcount
     return added
 
