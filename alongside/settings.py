@@ -178,6 +178,9 @@ FOLLOWUP_RECOMPUTE_MINUTES = env_int("FOLLOWUP_RECOMPUTE_MINUTES", 60)
 if not 1 <= FOLLOWUP_RECOMPUTE_MINUTES <= 24 * 60:
     raise ImproperlyConfigured("FOLLOWUP_RECOMPUTE_MINUTES must be between 1 and 1440.")
 
+# Where this deployment is reached from outside: links in emails (unsubscribe, staff notices) are absolute.
+ALONGSIDE_BASE_URL = env_str("ALONGSIDE_BASE_URL", "http://localhost:8000")
+
 # ---- messaging: providers and delivery (docs/configuration.md, "Messaging") ----
 # Providers: console (default: logs what would be sent), file, django_email (email only), twilio (SMS), fake (tests).
 MESSAGING_SMS_PROVIDER = env_str("MESSAGING_SMS_PROVIDER", "console")

@@ -276,7 +276,7 @@ def _notify(recipients: list[str], subject: str, text: str, path: str, message: 
     The email carries no health details, only a link."""
     if not recipients:
         return
-    base = getattr(settings, "SITE_URL", "") or ""
+    base = str(settings.ALONGSIDE_BASE_URL).rstrip("/")
 
     def send() -> None:
         try:

@@ -49,7 +49,7 @@ def membership_for(token: str, max_age: timedelta = UNSUBSCRIBE_TOKEN_MAX_AGE) -
 def base_url() -> str:
     """Where this deployment is reached from outside (emails need absolute links). ALONGSIDE_BASE_URL is
     optional: development falls back to localhost."""
-    return str(getattr(settings, "ALONGSIDE_BASE_URL", "http://localhost:8000")).rstrip("/")
+    return str(settings.ALONGSIDE_BASE_URL).rstrip("/")
 
 
 def unsubscribe_path(membership: SequenceMembership | int) -> str:
