@@ -134,6 +134,8 @@ class DjangoEmailProvider:
     def send(self, message: Outgoing) -> SendResult:
         from django.core.mail import EmailMessage
 
+        from alongside.messaging.unsubscribe import list_unsubscribe_headers
+
         if message.channel != Channel.EMAIL:
             raise ProviderError("The django_email provider sends email only.", retryable=False)
         digest = hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:32]
@@ -143,7 +145,8 @@ class DjangoEmailProvider:
             body=message.body,
             from_email=settings.MESSAGING_FROM_EMAIL,
             to=[message.to_address],
-            headers={"Message-ID": message_id},
+            # An email program's message also carries List-Unsubscribe (RFC 2369 / 8058 one-click).
+            headers={"Message-ID": message_id, **list_unsubscribe_headers(message.idempotency_key)},
         )
         try:
             email.send(fail_silently=False)

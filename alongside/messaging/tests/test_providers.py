@@ -72,6 +72,17 @@ def test_django_email_sends_with_a_message_id_from_the_key(settings: Any) -> Non
         DjangoEmailProvider().send(TEXT)
 
 
+def test_an_email_program_message_carries_one_click_unsubscribe_headers(settings: Any) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.ALONGSIDE_BASE_URL = "https://alongside.example.org"
+    DjangoEmailProvider().send(Outgoing(Channel.EMAIL, "paul@example.org", "Tip", "seq:7:2", subject="Week 2"))
+    DjangoEmailProvider().send(EMAIL)
+    program_mail, reminder_mail = mail.outbox
+    assert program_mail.extra_headers["List-Unsubscribe"].startswith("<https://alongside.example.org/messaging/")
+    assert program_mail.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "List-Unsubscribe" not in reminder_mail.extra_headers
+
+
 def test_twilio_needs_its_credentials_from_the_environment(settings: Any) -> None:
     settings.TWILIO_ACCOUNT_SID = ""
     with pytest.raises(ImproperlyConfigured, match="TWILIO_ACCOUNT_SID"):
