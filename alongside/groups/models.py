@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import models
 
-from alongside.taxonomy import ACTIVITY_BY_CODE, FUNCTION_FIELDS, KeyFunction, PeerSupportModel
+from alongside.programs.models import FunctionFlags
+from alongside.taxonomy import ACTIVITY_BY_CODE, PeerSupportModel
 
 
 class GroupKind(models.TextChoices):
@@ -49,30 +50,6 @@ DEFAULT_DURATION_MINUTES: dict[str, int] = {
     GroupKind.SUPPORT_GROUP: 90,
 }
 DEFAULT_CAPACITY: dict[str, int] = {GroupKind.WORKSHOP: 16, GroupKind.GROUP_VISIT: 14, GroupKind.SUPPORT_GROUP: 20}
-
-
-class FunctionFlags(models.Model):
-    """The four key functions as boolean columns (see taxonomy.FUNCTION_FIELDS)."""
-
-    fn_daily_management = models.BooleanField(default=False)
-    fn_social_emotional = models.BooleanField(default=False)
-    fn_linkage = models.BooleanField(default=False)
-    fn_ongoing = models.BooleanField(default=False)
-
-    class Meta:
-        abstract = True
-
-    @property
-    def functions(self) -> list[str]:
-        return [code for code, field in FUNCTION_FIELDS.items() if getattr(self, field)]
-
-    @property
-    def function_labels(self) -> list[str]:
-        return [KeyFunction(code).label for code in self.functions]
-
-    def set_functions(self, functions: list[str]) -> None:
-        for code, field in FUNCTION_FIELDS.items():
-            setattr(self, field, code in functions)
 
 
 class CompletionRule(models.Model):

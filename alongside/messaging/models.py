@@ -13,6 +13,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from alongside.programs.models import FunctionFlags
+
 
 class Channel(models.TextChoices):
     SMS = "sms", "Text message (SMS)"
@@ -30,17 +32,7 @@ class Purpose(models.TextChoices):
     KEYWORD_REPLY = "keyword_reply", "Reply to STOP / START / HELP"
 
 
-class FunctionFlagsMixin(models.Model):
-    fn_daily_management = models.BooleanField(default=False)
-    fn_social_emotional = models.BooleanField(default=False)
-    fn_linkage = models.BooleanField(default=False)
-    fn_ongoing = models.BooleanField(default=False)
-
-    class Meta:
-        abstract = True
-
-
-class MessageTemplate(FunctionFlagsMixin):
+class MessageTemplate(FunctionFlags):
     """Text for one purpose, language and channel; per program, or organization-wide when program is
     blank. Variables are {{ name }} placeholders from a fixed list per purpose (messaging.templates)."""
 
@@ -80,7 +72,7 @@ class MessageStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class OutboundMessage(FunctionFlagsMixin):
+class OutboundMessage(FunctionFlags):
     organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
     participant = models.ForeignKey("people.Participant", on_delete=models.PROTECT, related_name="outbound_messages")
     enrollment = models.ForeignKey(
@@ -177,7 +169,7 @@ class MessagingSettings(models.Model):
     check_in_weekday = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0 Monday ... 6 Sunday.")
 
 
-class EmailSequence(FunctionFlagsMixin):
+class EmailSequence(FunctionFlags):
     """An email program: e.g. a weekly tip for 12 weeks."""
 
     program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="email_sequences")

@@ -6,6 +6,7 @@ from django.db import models
 from alongside.accounts.models import Organization
 from alongside.taxonomy import (
     ACTIVITY_BY_CODE,
+    FUNCTION_FIELDS,
     LANGUAGE_NAMES,
     MODEL_DESCRIPTIONS,
     Condition,
@@ -191,3 +192,28 @@ class Assignment(models.Model):
             )
         ]
         indexes = [models.Index(fields=["supporter", "ended_at"])]
+
+
+class FunctionFlags(models.Model):
+    """The four key functions as boolean columns (see taxonomy.FUNCTION_FIELDS), for every record that
+    delivers them (sessions, curriculum items, messages, templates, sequences)."""
+
+    fn_daily_management = models.BooleanField(default=False)
+    fn_social_emotional = models.BooleanField(default=False)
+    fn_linkage = models.BooleanField(default=False)
+    fn_ongoing = models.BooleanField(default=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def functions(self) -> list[str]:
+        return [code for code, field in FUNCTION_FIELDS.items() if getattr(self, field)]
+
+    @property
+    def function_labels(self) -> list[str]:
+        return [KeyFunction(code).label for code in self.functions]
+
+    def set_functions(self, functions: list[str]) -> None:
+        for code, field in FUNCTION_FIELDS.items():
+            setattr(self, field, code in functions)
